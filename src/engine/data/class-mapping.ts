@@ -1,0 +1,125 @@
+import { InputError } from '../input-error.js';
+
+export interface ModelClasses {
+  classNames: string[] | null;
+  numClasses: number;
+}
+
+/** One distinct label of the test set, with where it was first seen (for error messages). */
+export interface LabelOccurrence {
+  label: string;
+  /** The folder, CSV file or labels file it comes from. */
+  file: string;
+  /** Where in that file, e.g. 'row 12', if it matters. */
+  where?: string;
+}
+
+export interface MappingOptions {
+  /** 'index': labels are class numbers whatever the model's names (IDX). */
+  mode: 'auto' | 'index';
+  /**
+   * Image folders only: when the model has no names and the labels are not numbers, number them
+   * in sorted order, as Keras image_dataset_from_directory does.
+   */
+  sortedFallback: boolean;
+}
+
+const MAX_LISTED_CLASSES = 30;
+
+export function describeModelClasses(model: ModelClasses): string {
+  const names = model.classNames;
+  if (!names || names.length === 0) {
+    return `the model has ${model.numClasses} classes, numbered 0 to ${model.numClasses - 1}`;
+  }
+  const listed = names.slice(0, MAX_LISTED_CLASSES).map((n) => JSON.stringify(n));
+  const more = names.length > MAX_LISTED_CLASSES ? `, … (${names.length} in all)` : '';
+  return `the model's classes are ${listed.join(', ')}${more}`;
+}
+
+/** '3', ' 3 ' and '3.0' (as pandas writes integers stored as floats) are class 3. */
+export function parseClassIndex(label: string): number | null {
+  const match = /^\s*\+?(\d+)(?:\.0*)?\s*$/.exec(label);
+  return match ? Number(match[1]) : null;
+}
+
+function normalise(name: string): string {
+  return name.trim().toLowerCase();
+}
+
+function unknownLabel(occurrence: LabelOccurrence, model: ModelClasses): InputError {
+  const where = occurrence.where ? `${occurrence.where}: ` : '';
+  return new InputError(
+    occurrence.file,
+    `${where}label ${JSON.stringify(occurrence.label)} is not one of the model's classes (${describeModelClasses(model)})`,
+  );
+}
+
+function byIndex(labels: LabelOccurrence[], model: ModelClasses): Map<string, number> {
+  const map = new Map<string, number>();
+  for (const occurrence of labels) {
+    const index = parseClassIndex(occurrence.label);
+    if (index === null || index >= model.numClasses) throw unknownLabel(occurrence, model);
+    map.set(occurrence.label, index);
+  }
+  return map;
+}
+
+function byName(labels: LabelOccurrence[], names: string[]): Map<string, number> {
+  const normalised = names.map(normalise);
+  const map = new Map<string, number>();
+  for (const { label } of labels) {
+    let index = names.indexOf(label);
+    if (index < 0) {
+      const wanted = normalise(label);
+      index = normalised.indexOf(wanted);
+      // An ambiguous case-insensitive match is no match.
+      if (index >= 0 && normalised.lastIndexOf(wanted) !== index) index = -1;
+    }
+    if (index >= 0) map.set(label, index);
+  }
+  return map;
+}
+
+/**
+ * Maps the test set's distinct labels to the model's class indices: by name when the model has
+ * names (exact, then case-insensitive and trimmed), else by index (integer labels 0..K-1).
+ */
+export function mapLabelsToClasses(
+  labels: LabelOccurrence[],
+  model: ModelClasses,
+  datasetPath: string,
+  options: MappingOptions,
+): Map<string, number> {
+  if (labels.length === 0) throw new InputError(datasetPath, 'the test set is empty');
+  if (labels.length > model.numClasses) {
+    throw new InputError(
+      datasetPath,
+      `class-count mismatch: the test set has ${labels.length} classes, the model ${model.numClasses}`,
+    );
+  }
+  if (options.mode === 'index') return byIndex(labels, model);
+
+  const names = model.classNames;
+  if (names && names.length > 0) {
+    const named = byName(labels, names);
+    if (named.size === labels.length) return named;
+    // Class numbers are fine too, as long as no label looks like a name.
+    const allNumbers = labels.every((o) => parseClassIndex(o.label) !== null);
+    if (named.size === 0 && allNumbers) return byIndex(labels, model);
+    const missing = labels.find((o) => !named.has(o.label));
+    throw unknownLabel(missing ?? labels[0], model);
+  }
+
+  if (labels.every((o) => parseClassIndex(o.label) !== null)) return byIndex(labels, model);
+  if (options.sortedFallback) {
+    const sorted = labels.map((o) => o.label).sort(compareStrings);
+    return new Map(sorted.map((label, index) => [label, index]));
+  }
+  const named = labels.find((o) => parseClassIndex(o.label) === null) ?? labels[0];
+  throw unknownLabel(named, model);
+}
+
+/** Plain string order, independent of locale, as Python's sorted() (which Keras uses). */
+export function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,68 @@
+import { readdir, stat } from 'node:fs/promises';
+import { basename, extname } from 'node:path';
+import { open } from 'node:fs/promises';
+import { InputError } from '../input-error.js';
+import { isIdxName } from './idx-files.js';
+import { sniffImageType } from './image-decode.js';
+import { ByteReader, isGzipFile } from './streams.js';
+import type { DatasetFormat } from './types.js';
+
+const TEXT_EXTENSIONS = new Set(['.csv', '.txt']);
+
+async function readHead(path: string, length: number): Promise<Uint8Array> {
+  const handle = await open(path, 'r');
+  try {
+    const head = new Uint8Array(length);
+    const { bytesRead } = await handle.read(head, 0, length, 0);
+    return head.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** IDX magic: two zero bytes, the value type, the number of dimensions. */
+function looksLikeIdx(head: Uint8Array): boolean {
+  return head.length >= 4 && head[0] === 0 && head[1] === 0 && head[2] >= 0x08 && head[3] >= 1;
+}
+
+async function gunzippedHead(path: string): Promise<Uint8Array> {
+  const reader = await ByteReader.open(path);
+  try {
+    return await reader.read(4);
+  } catch {
+    return new Uint8Array(0);
+  } finally {
+    await reader.close();
+  }
+}
+
+/**
+ * A folder is an IDX pair if it holds IDX-named files, else an image folder; a file is told
+ * by its name (IDX names) and then its content (IDX magic, text for CSV).
+ */
+export async function detectDatasetFormat(path: string): Promise<DatasetFormat> {
+  const info = await stat(path).catch(() => null);
+  if (!info) throw new InputError(path, 'does not exist');
+  if (info.isDirectory()) {
+    const names = await readdir(path);
+    return names.some(isIdxName) ? 'idx' : 'image-folder';
+  }
+  if (!info.isFile()) throw new InputError(path, 'is neither a file nor a folder');
+  if (isIdxName(basename(path))) return 'idx';
+
+  const gzip = await isGzipFile(path);
+  const head = gzip ? await gunzippedHead(path) : await readHead(path, 4096);
+  if (looksLikeIdx(head)) return 'idx';
+  if (gzip) throw new InputError(path, 'is gzip-compressed but not an IDX file');
+  if (sniffImageType(head)) {
+    throw new InputError(
+      path,
+      'is a single image: choose the folder that holds one subfolder of images per class',
+    );
+  }
+  if (TEXT_EXTENSIONS.has(extname(path).toLowerCase()) || !head.includes(0)) return 'csv';
+  throw new InputError(
+    path,
+    'is not a test set this app reads: expected a folder of class subfolders, a CSV file or an IDX file',
+  );
+}

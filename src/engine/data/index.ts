@@ -1,0 +1,12 @@
+export { detectDatasetFormat } from './detect-format.js';
+export { openDataset } from './open-dataset.js';
+export type {
+  Batch,
+  DatasetFormat,
+  DatasetInfo,
+  DatasetOptions,
+  InputSpec,
+  OpenedDataset,
+  PixelScaling,
+  SkippedFile,
+} from './types.js';

@@ -1,0 +1,64 @@
+/** How pixel values 0..255 are mapped before they reach the model. */
+export type PixelScaling = '0-1' | '-1-1' | '0-255'; // x/255 (default), x/127.5 - 1, x as is
+
+export type InputSpec =
+  | { kind: 'image'; height: number; width: number; channels: 1 | 3 | 4 }
+  | { kind: 'features'; size: number };
+
+export type DatasetFormat = 'image-folder' | 'csv' | 'idx';
+
+export interface DatasetOptions {
+  /** From the model's input shape. */
+  input: InputSpec;
+  /** The model's class names, when it has them. */
+  classNames: string[] | null;
+  /** The model's number of classes K. */
+  numClasses: number;
+  /** Default '0-1'. Applies to pixels only: plain CSV features are passed as they are. */
+  scaling?: PixelScaling;
+  /** 'center' = centre square crop before resizing (Teachable Machine); default 'none'. */
+  crop?: 'center' | 'none';
+  /** CSV only: the column that holds the labels. */
+  labelColumn?: string;
+  /** Stops the scan of `openDataset` (which reads the whole test set once). */
+  signal?: AbortSignal;
+}
+
+export interface SkippedFile {
+  /** Relative to the test set folder, with '/' separators (like image ids). */
+  file: string;
+  reason: string;
+}
+
+export interface DatasetInfo {
+  /** The test set actually opened: for IDX, the images file chosen. */
+  path: string;
+  /** IDX only: the labels file paired with `path`. */
+  labelsPath?: string;
+  format: DatasetFormat;
+  /** Readable samples, after skipping. */
+  sampleCount: number;
+  /** Length numClasses, by model class index. */
+  countsPerClass: number[];
+  /** sha256 hex over the content, independent of directory listing order. */
+  fingerprint: string;
+  skipped: SkippedFile[];
+}
+
+export interface Batch {
+  /** Relative image path, 'row:N' for CSV (1-based data row) or its id column, 'idx:N' for IDX (0-based). */
+  ids: string[];
+  /** count * (H*W*C) in NHWC order, or count * size for features. */
+  x: Float32Array;
+  /** Model class indices. */
+  labels: Int32Array;
+  count: number;
+}
+
+export interface OpenedDataset {
+  info: DatasetInfo;
+  /** Decodes batch by batch; throws the signal's reason (an AbortError) once aborted. */
+  batches(batchSize: number, signal?: AbortSignal): AsyncGenerator<Batch>;
+  /** Decoded thumbnail of one sample for the UI (grayscale or RGB, as PNG bytes), by id. */
+  thumbnail(id: string, size?: number): Promise<Uint8Array>;
+}

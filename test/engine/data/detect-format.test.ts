@@ -1,0 +1,68 @@
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { detectDatasetFormat, openDataset } from '../../../src/engine/data/index.js';
+import { InputError } from '../../../src/engine/input-error.js';
+import { grayPng, idxPair, makeTempDir, writeFileDeep } from './fixtures.js';
+
+let dir: string;
+let cleanup: () => Promise<void>;
+beforeEach(async () => ({ dir, cleanup } = await makeTempDir()));
+afterEach(() => cleanup());
+
+describe('detectDatasetFormat', () => {
+  it('says a missing path does not exist', async () => {
+    const missing = join(dir, 'nope');
+    await expect(detectDatasetFormat(missing)).rejects.toThrow(
+      new InputError(missing, 'does not exist'),
+    );
+    await expect(
+      openDataset(missing, {
+        input: { kind: 'features', size: 1 },
+        classNames: null,
+        numClasses: 2,
+      }),
+    ).rejects.toThrow(`${missing}: does not exist`);
+  });
+
+  it('tells folders of classes from folders of IDX files', async () => {
+    await writeFileDeep(
+      join(dir, 'folder/cat/a.png'),
+      grayPng(2, 2, () => 0),
+    );
+    expect(await detectDatasetFormat(join(dir, 'folder'))).toBe('image-folder');
+    await writeFileDeep(join(dir, 'idx/t10k-labels-idx1-ubyte'), idxPair([1], 1, 1).labels);
+    expect(await detectDatasetFormat(join(dir, 'idx'))).toBe('idx');
+  });
+
+  it('tells files by name, then by content', async () => {
+    const { images } = idxPair([1], 2, 2);
+    expect(
+      await detectDatasetFormat(await writeFileDeep(join(dir, 'x-images-idx3-ubyte.gz'), 'junk')),
+    ).toBe('idx');
+    expect(await detectDatasetFormat(await writeFileDeep(join(dir, 'renamed.bin'), images))).toBe(
+      'idx',
+    );
+    expect(
+      await detectDatasetFormat(await writeFileDeep(join(dir, 'renamed.gz'), gzipSync(images))),
+    ).toBe('idx');
+    expect(
+      await detectDatasetFormat(await writeFileDeep(join(dir, 'data.csv'), 'label,a\n1,2\n')),
+    ).toBe('csv');
+    expect(
+      await detectDatasetFormat(await writeFileDeep(join(dir, 'data'), 'label,a\n1,2\n')),
+    ).toBe('csv');
+  });
+
+  it('refuses single images, other gzip files and binary files', async () => {
+    const png = await writeFileDeep(
+      join(dir, 'one.png'),
+      grayPng(2, 2, () => 0),
+    );
+    await expect(detectDatasetFormat(png)).rejects.toThrow(/is a single image/);
+    const gz = await writeFileDeep(join(dir, 'text.gz'), gzipSync('hello'));
+    await expect(detectDatasetFormat(gz)).rejects.toThrow(/gzip-compressed but not an IDX file/);
+    const bin = await writeFileDeep(join(dir, 'blob.bin'), Buffer.from([1, 0, 2, 0, 3]));
+    await expect(detectDatasetFormat(bin)).rejects.toThrow(/is not a test set this app reads/);
+  });
+});

@@ -1,0 +1,62 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { detectDatasetFormat, openDataset } from '../../../src/engine/data/index.js';
+import { GRAY_28 } from './fixtures.js';
+
+const DIR = '/usr/share/datasets/fashion-mnist';
+const T10K_IMAGES = join(DIR, 't10k-images-idx3-ubyte.gz');
+const options = { input: GRAY_28, classNames: null, numClasses: 10 };
+
+describe('the real Fashion-MNIST files', () => {
+  it('opens the test pair from the folder, with 1000 samples per class', async () => {
+    expect(await detectDatasetFormat(DIR)).toBe('idx');
+    const ds = await openDataset(DIR, options);
+    expect(ds.info).toMatchObject({
+      path: T10K_IMAGES,
+      labelsPath: join(DIR, 't10k-labels-idx1-ubyte.gz'),
+      format: 'idx',
+      sampleCount: 10000,
+      countsPerClass: new Array(10).fill(1000),
+      skipped: [],
+    });
+  });
+
+  it('reads the first batch as the raw bytes scaled to [0, 1], labels 9, 2, 1, 1, 6', async () => {
+    const ds = await openDataset(T10K_IMAGES, options);
+    const first = await ds.batches(32).next();
+    const batch = first.value!;
+    expect(batch.count).toBe(32);
+    expect([...batch.labels.subarray(0, 5)]).toEqual([9, 2, 1, 1, 6]);
+    expect(batch.ids.slice(0, 2)).toEqual(['idx:0', 'idx:1']);
+    const bytes = gunzipSync(readFileSync(T10K_IMAGES)).subarray(16, 16 + 32 * 784);
+    expect(batch.x).toEqual(Float32Array.from(bytes, (v) => v / 255));
+  });
+
+  it('names the names-model classes by index for IDX labels', async () => {
+    const names = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat'];
+    await expect(
+      openDataset(T10K_IMAGES, { ...options, classNames: names, numClasses: 5 }),
+    ).rejects.toThrow('class-count mismatch: the test set has 10 classes, the model 5');
+  });
+
+  it('keeps memory bounded while iterating all 60,000 training images', async () => {
+    const ds = await openDataset(join(DIR, 'train-labels-idx1-ubyte.gz'), {
+      ...options,
+      input: { kind: 'features', size: 784 },
+    });
+    expect(ds.info.sampleCount).toBe(60000);
+    const used = () => process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
+    const base = used();
+    let peak = 0;
+    let count = 0;
+    for await (const batch of ds.batches(256)) {
+      count += batch.count;
+      peak = Math.max(peak, used() - base);
+    }
+    expect(count).toBe(60000);
+    // Holding every sample would take 60000 × 784 × 4 bytes = 188 MB.
+    expect(peak).toBeLessThan(80 * 2 ** 20);
+  });
+});
