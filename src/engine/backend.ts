@@ -1,8 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 
+import type { BackendName } from '../shared/audit-document';
+import { registerWasmGradientKernels } from './train/wasm-gradient-kernels';
+
+export type { BackendName };
 /** The tfjs backends the engine can run on, fastest first. */
-export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKENDS)[number];
+export const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
 
 export interface BackendChoice {
   /** The backend every computation of this process runs on. */
@@ -38,7 +41,11 @@ async function tryBackend(name: BackendName): Promise<string | null> {
   try {
     // A variable specifier keeps bundlers and the type checker from requiring the optional package.
     if (name === 'tensorflow') await import(TFJS_NODE);
-    if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
+    if (name === 'wasm') {
+      await import('@tensorflow/tfjs-backend-wasm');
+      // tfjs-backend-wasm lacks or gets wrong several gradient kernels; fine-tuning needs them.
+      registerWasmGradientKernels();
+    }
     if (!(await tf.setBackend(name))) return 'the backend did not initialise';
     await tf.ready();
     return null;

@@ -7,7 +7,13 @@ export type Head = 'softmax' | 'linear' | 'sigmoid' | 'softmax-layer';
 /** A small dense classifier on `features` inputs with a chosen head, saved as a TF.js Layers folder. */
 export async function saveTinyModel(
   folder: string,
-  options: { features?: number; classes?: number; head?: Head; classNames?: string[]; seed?: number } = {},
+  options: {
+    features?: number;
+    classes?: number;
+    head?: Head;
+    classNames?: string[];
+    seed?: number;
+  } = {},
 ): Promise<tf.LayersModel> {
   const { features = 4, classes = 3, head = 'softmax', classNames, seed = 7 } = options;
   const units = head === 'sigmoid' ? 1 : classes;

@@ -3,7 +3,9 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { InputError } from '../input-error';
 import { readModelJson, type ModelFormat, type ModelJsonFile } from './model-json';
-import { readModelMetadata, type PixelScaling } from './model-metadata';
+import type { ModelSummary } from '../../shared/audit-document';
+import type { PixelScaling } from '../data';
+import { readModelMetadata } from './model-metadata';
 import { exposeLogits, type OutputKind } from './output-head';
 import { checkWeightShards, readWeightShards } from './weight-shards';
 import { toClassScores, type ClassScores } from './class-scores';
@@ -54,7 +56,12 @@ export async function loadModel(location: string): Promise<LoadedModel> {
   const model = await loadWithTfjs(modelJson, handler);
   try {
     const inputShape = readInputShape(modelJson.file, model);
-    const probe = await runBatch(model, new Float32Array(inputShape.reduce((a, b) => a * b, 1)), 1, inputShape);
+    const probe = await runBatch(
+      model,
+      new Float32Array(inputShape.reduce((a, b) => a * b, 1)),
+      1,
+      inputShape,
+    );
     const width = probe.length;
     const kind = head.kind ?? detectOutputKind(probe, width);
     const numClasses = width === 1 ? 2 : width;
@@ -88,7 +95,8 @@ export async function loadModel(location: string): Promise<LoadedModel> {
     return {
       info,
       model,
-      predict: async (x, count) => toClassScores(await runBatch(model, x, count, inputShape), count, kind),
+      predict: async (x, count) =>
+        toClassScores(await runBatch(model, x, count, inputShape), count, kind),
       dispose: () => model.dispose(),
     };
   } catch (error) {
@@ -135,7 +143,10 @@ function describeTfjsLoadError(file: string, error: unknown): Error {
 function readInputShape(file: string, model: tf.LayersModel | tf.GraphModel): number[] {
   const inputs = model.inputs;
   if (inputs.length !== 1) {
-    throw new InputError(file, `has ${inputs.length} inputs; only single-input classifiers are supported.`);
+    throw new InputError(
+      file,
+      `has ${inputs.length} inputs; only single-input classifiers are supported.`,
+    );
   }
   const shape = (inputs[0].shape ?? []).slice(1);
   if (shape.length === 0 || shape.some((d) => d === null || d === undefined || d < 1)) {
@@ -175,7 +186,9 @@ function detectOutputKind(values: Float32Array, width: number): OutputKind {
 
 function countParameters(model: tf.LayersModel | tf.GraphModel, modelJson: ModelJsonFile): number {
   if (model instanceof tf.LayersModel) return model.countParams();
-  const specs = (modelJson.json.weightsManifest as tf.io.WeightsManifestConfig).flatMap((g) => g.weights);
+  const specs = (modelJson.json.weightsManifest as tf.io.WeightsManifestConfig).flatMap(
+    (g) => g.weights,
+  );
   return specs.reduce((sum, spec) => sum + spec.shape.reduce((a, b) => a * b, 1), 0);
 }
 
@@ -192,4 +205,19 @@ async function fingerprintModel(
   const hash = createHash('sha256').update(modelJson.bytes);
   for (const shard of shards) hash.update(await readFile(shard.file));
   return hash.digest('hex');
+}
+
+/** The part of ModelInfo that hosts show and audits record. */
+export function summariseModel(info: ModelInfo): ModelSummary {
+  return {
+    file: info.file,
+    name: info.name,
+    format: info.format,
+    inputShape: info.inputShape,
+    numClasses: info.numClasses,
+    classNames: info.classNames,
+    parameters: info.parameters,
+    output: info.output,
+    fingerprint: info.fingerprint,
+  };
 }

@@ -42,7 +42,10 @@ async function findModelJson(folder: string): Promise<string> {
   }
   if (candidates.length === 1) return path.join(folder, candidates[0]);
   if (candidates.length > 1) {
-    throw new InputError(folder, `holds several model files (${candidates.join(', ')}); open one of them.`);
+    throw new InputError(
+      folder,
+      `holds several model files (${candidates.join(', ')}); open one of them.`,
+    );
   }
   throw new InputError(
     folder,
@@ -56,7 +59,10 @@ function parseModelJson(file: string, bytes: Buffer): tf.io.ModelJSON {
   try {
     json = JSON.parse(bytes.toString('utf8'));
   } catch (error) {
-    throw new InputError(file, `is not valid JSON, possibly truncated (${(error as Error).message}).`);
+    throw new InputError(
+      file,
+      `is not valid JSON, possibly truncated (${(error as Error).message}).`,
+    );
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new InputError(file, 'is not a TF.js model: the JSON is not an object.');

@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { PixelScaling } from '../data';
 import { InputError } from '../input-error';
-
-export type PixelScaling = '0-1' | '-1-1' | '0-255';
 
 export interface ModelMetadata {
   classNames: string[] | null;

@@ -1,14 +1,16 @@
+import type { OutputKind } from '../../shared/audit-document';
+
+export type { OutputKind };
+
 /**
  * How a model's output is read. The engine keeps true logits wherever the model has them, because the
  * logit gap is what label smoothing acts on: a softmax or sigmoid head is loaded with a linear activation
  * and the engine applies the softmax or sigmoid itself.
+ *
+ * OutputKind: 'softmax' (head removed, true logits kept), 'sigmoid' (one unit, its logit kept, K = 2),
+ * 'logits' (raw scores), 'probabilities' / 'sigmoid-probability' (a graph model whose outputs cannot be
+ * undone; logits derived as log p).
  */
-export type OutputKind =
-  | 'softmax' // final softmax removed; true logits kept
-  | 'sigmoid' // one sigmoid unit, removed; its logit kept; treated as K = 2
-  | 'logits' // the model already emits raw scores
-  | 'probabilities' // the model emits probabilities we cannot undo (graph model); logits derived as log p
-  | 'sigmoid-probability'; // one unit in [0, 1] (graph model); logit derived
 
 export interface HeadRewrite {
   /** What the topology says about the final activation; null when it cannot tell (detect from values). */

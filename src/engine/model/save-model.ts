@@ -18,7 +18,9 @@ export async function saveLayersModel(
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
       const weightData = artifacts.weightData
-        ? Buffer.from(tf.io.concatenateArrayBuffers(artifacts.weightData as ArrayBuffer | ArrayBuffer[]))
+        ? Buffer.from(
+            tf.io.concatenateArrayBuffers(artifacts.weightData as ArrayBuffer | ArrayBuffer[]),
+          )
         : Buffer.alloc(0);
       const modelJson = {
         modelTopology: artifacts.modelTopology,
@@ -28,7 +30,10 @@ export async function saveLayersModel(
         weightsManifest: [{ paths: [`./${SHARD_FILE}`], weights: artifacts.weightSpecs ?? [] }],
       };
       await writeAtomically(path.join(folder, SHARD_FILE), weightData);
-      await writeAtomically(path.join(folder, 'metadata.json'), JSON.stringify(metadata, null, 2) + '\n');
+      await writeAtomically(
+        path.join(folder, 'metadata.json'),
+        JSON.stringify(metadata, null, 2) + '\n',
+      );
       await writeAtomically(path.join(folder, 'model.json'), JSON.stringify(modelJson));
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
     }),

@@ -33,7 +33,10 @@ export async function checkWeightShards(model: ModelJsonFile): Promise<WeightSha
       const file = resolveInside(model, relative);
       const info = await stat(file).catch(() => null);
       if (!info || !info.isFile()) {
-        throw new InputError(file, `is missing: ${path.basename(model.file)} lists it as a weight file.`);
+        throw new InputError(
+          file,
+          `is missing: ${path.basename(model.file)} lists it as a weight file.`,
+        );
       }
       groupShards.push({ file, size: info.size });
     }
@@ -60,7 +63,9 @@ export async function readWeightShards(
   model: ModelJsonFile,
   shards: WeightShard[],
 ): Promise<[tf.io.WeightsManifestEntry[], ArrayBuffer]> {
-  const specs = (model.json.weightsManifest as tf.io.WeightsManifestConfig).flatMap((g) => g.weights);
+  const specs = (model.json.weightsManifest as tf.io.WeightsManifestConfig).flatMap(
+    (g) => g.weights,
+  );
   const total = shards.reduce((sum, s) => sum + s.size, 0);
   const data = new Uint8Array(total);
   let offset = 0;
@@ -85,7 +90,10 @@ function checkGroup(
     g.paths.every((p) => typeof p === 'string') &&
     Array.isArray(g.weights);
   if (!valid) {
-    throw new InputError(file, `has a malformed weightsManifest entry ${index} (needs paths and weights).`);
+    throw new InputError(
+      file,
+      `has a malformed weightsManifest entry ${index} (needs paths and weights).`,
+    );
   }
   return { paths: g.paths as string[], weights: g.weights as tf.io.WeightsManifestEntry[] };
 }
@@ -112,15 +120,24 @@ function declaredBytes(file: string, spec: tf.io.WeightsManifestEntry): number {
   const validShape =
     Array.isArray(shape) && shape.every((d) => Number.isSafeInteger(d) && d >= 0 && d < 2 ** 31);
   if (!spec || typeof spec.name !== 'string' || !validShape) {
-    throw new InputError(file, `has a malformed weight spec: ${JSON.stringify(spec).slice(0, 120)}.`);
+    throw new InputError(
+      file,
+      `has a malformed weight spec: ${JSON.stringify(spec).slice(0, 120)}.`,
+    );
   }
   const dtype = spec.quantization?.dtype ?? spec.dtype;
   const bytes = BYTES_PER_VALUE[dtype];
   if (bytes === undefined) {
-    throw new InputError(file, `declares the weight '${spec.name}' with unsupported dtype '${dtype}'.`);
+    throw new InputError(
+      file,
+      `declares the weight '${spec.name}' with unsupported dtype '${dtype}'.`,
+    );
   }
   if (dtype === 'string') {
-    throw new InputError(file, `declares the string weight '${spec.name}', which is not supported.`);
+    throw new InputError(
+      file,
+      `declares the string weight '${spec.name}', which is not supported.`,
+    );
   }
   return shape.reduce((a, b) => a * b, 1) * bytes;
 }

@@ -138,7 +138,11 @@ describe('loadModel on bad input', () => {
     const { folder } = await freshModel('truncated-json');
     const text = await readFile(modelFile(folder), 'utf8');
     await writeFile(modelFile(folder), text.slice(0, text.length / 2));
-    await expectInputError(loadModel(folder), modelFile(folder), /not valid JSON, possibly truncated/);
+    await expectInputError(
+      loadModel(folder),
+      modelFile(folder),
+      /not valid JSON, possibly truncated/,
+    );
   });
 
   it('reports JSON that is not a model', async () => {
@@ -158,16 +162,29 @@ describe('loadModel on bad input', () => {
     const { folder } = await freshModel('short-shard');
     const shard = path.join(folder, 'group1-shard1of1.bin');
     await truncate(shard, 20);
-    await expectInputError(loadModel(folder), shard, /is too short: it holds 20 bytes but model\.json declares \d+ for its weights/);
+    await expectInputError(
+      loadModel(folder),
+      shard,
+      /is too short: it holds 20 bytes but model\.json declares \d+ for its weights/,
+    );
   });
 
   it('refuses weight paths outside the folder, relative or absolute', async () => {
-    for (const hostile of ['../outside.bin', '/etc/passwd', 'sub/../../x.bin', 'file:///etc/passwd']) {
+    for (const hostile of [
+      '../outside.bin',
+      '/etc/passwd',
+      'sub/../../x.bin',
+      'file:///etc/passwd',
+    ]) {
       const { folder } = await freshModel(`escape-${hostile.replace(/\W/g, '_')}`);
       const json = JSON.parse(await readFile(modelFile(folder), 'utf8'));
       json.weightsManifest[0].paths = [hostile];
       await writeFile(modelFile(folder), JSON.stringify(json));
-      await expectInputError(loadModel(folder), modelFile(folder), /outside the model folder; refused/);
+      await expectInputError(
+        loadModel(folder),
+        modelFile(folder),
+        /outside the model folder; refused/,
+      );
     }
   });
 
@@ -183,7 +200,10 @@ describe('loadModel on bad input', () => {
   it('names an unknown layer class', async () => {
     const { folder } = await freshModel('unknown-layer');
     const text = await readFile(modelFile(folder), 'utf8');
-    await writeFile(modelFile(folder), text.replace('"class_name":"Dense"', '"class_name":"FancyDense"'));
+    await writeFile(
+      modelFile(folder),
+      text.replace('"class_name":"Dense"', '"class_name":"FancyDense"'),
+    );
     await expectInputError(loadModel(folder), modelFile(folder), /layer class 'FancyDense'/);
   });
 

@@ -1,0 +1,127 @@
+/**
+ * `npm run bench`: prints one JSON document of measured speed and memory. Each measurement runs in its
+ * own child process, so backends and peak memory do not leak between them.
+ *
+ * Targets (2-core machine): >= 2,000 images/s end to end on wasm; peak memory at 60,000 images within
+ * 1.3x of that at 10,000; all metrics with 1,000 bootstrap resamples on 100,000 predictions under 2 s.
+ */
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { auditPredictions } from '../src/core';
+import { BACKENDS, type BackendName } from '../src/engine/backend';
+import { runAudit } from '../src/engine/audit';
+import { DEMO_MODEL_DIR, DEMO_TEST_IMAGES } from '../src/engine/demo';
+
+const TRAIN_IMAGES = '/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz';
+
+const { values } = parseArgs({
+  options: {
+    child: { type: 'string' },
+    backend: { type: 'string' },
+    data: { type: 'string' },
+  },
+});
+
+if (values.child === 'audit') {
+  const started = performance.now();
+  const result = await runAudit({
+    modelPath: DEMO_MODEL_DIR,
+    dataPath: values.data ?? DEMO_TEST_IMAGES,
+    backend: values.backend as BackendName,
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const images = result.document.provenance.sampleCount;
+  console.log(
+    JSON.stringify({
+      backend: result.document.provenance.backend,
+      images,
+      seconds: round(seconds),
+      imagesPerSecond: Math.round(images / seconds),
+      inferenceSeconds: round(result.document.provenance.inferenceSeconds),
+      metricsSeconds: round(result.document.provenance.metricsSeconds),
+      peakRssMiB: round(process.resourceUsage().maxRSS / 1024),
+    }),
+  );
+} else if (values.child === 'metrics') {
+  console.log(JSON.stringify(benchMetrics(100_000, 10, 1000)));
+} else {
+  const report = {
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model,
+      memoryGiB: round(os.totalmem() / 2 ** 30),
+      node: process.version,
+    },
+    endToEndDemoAudit: BACKENDS.map((backend) => child(['--child', 'audit', '--backend', backend])),
+    peakMemory: {
+      images10000: child(['--child', 'audit', '--backend', 'wasm']),
+      images60000: child(['--child', 'audit', '--backend', 'wasm', '--data', TRAIN_IMAGES]),
+    },
+    metrics: child(['--child', 'metrics']),
+  };
+  const small = report.peakMemory.images10000 as { peakRssMiB?: number };
+  const large = report.peakMemory.images60000 as { peakRssMiB?: number };
+  if (small.peakRssMiB && large.peakRssMiB) {
+    Object.assign(report.peakMemory, { ratio60kTo10k: round(large.peakRssMiB / small.peakRssMiB) });
+  }
+  console.log(JSON.stringify(report, null, 2));
+}
+
+function child(args: string[]): unknown {
+  try {
+    const out = execFileSync(process.execPath, ['bin/run-ts.mjs', 'scripts/bench.ts', ...args], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      maxBuffer: 1 << 24,
+    });
+    return JSON.parse(out.trim().split('\n').pop() ?? '{}');
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr ?? String(error);
+    return { unavailable: stderr.trim().split('\n').filter(Boolean).pop() };
+  }
+}
+
+function benchMetrics(n: number, k: number, resamples: number) {
+  const random = mulberry32(42);
+  const labels = new Int32Array(n);
+  const probs = new Float32Array(n * k);
+  const logits = new Float32Array(n * k);
+  for (let i = 0; i < n; i++) {
+    labels[i] = Math.floor(random() * k);
+    let sum = 0;
+    for (let c = 0; c < k; c++) {
+      const z = (c === labels[i] ? 3 : 0) + 2 * gaussian(random);
+      logits[i * k + c] = z;
+      sum += Math.exp(z);
+    }
+    for (let c = 0; c < k; c++) probs[i * k + c] = Math.exp(logits[i * k + c]) / sum;
+  }
+  const started = performance.now();
+  auditPredictions({ numClasses: k, labels, probs, logits }, { bootstrapResamples: resamples });
+  return {
+    samples: n,
+    classes: k,
+    resamples,
+    seconds: round((performance.now() - started) / 1000),
+  };
+}
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function gaussian(random: () => number): number {
+  return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

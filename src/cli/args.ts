@@ -1,0 +1,139 @@
+import { parseArgs } from 'node:util';
+import { BACKENDS, type BackendName } from '../engine/backend';
+import type { PixelScaling } from '../engine/data';
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export const USAGE = `Usage:
+  calibration-audit audit --model DIR --data PATH [options]
+  calibration-audit demo [options]
+
+Audit options:
+  --model DIR             TF.js model folder (model.json + weight shards) or its JSON file
+  --data PATH             test set: folder of class-named image folders, CSV, or IDX file/folder
+  --label-column NAME     CSV label column (default: label, target, class or y)
+  --scaling S             pixel scaling 0-1 (default), -1-1 or 0-255
+  --backend B             tensorflow, wasm or cpu (default: the fastest that loads)
+  --bins N                equal-width bins for ECE and the reliability diagram (default 15)
+  --bootstrap N           bootstrap resamples for the 95% intervals (default 1000)
+  --seed N                bootstrap seed (default 0)
+  --json FILE             write the audit as one JSON document (schema: docs/audit-json.md)
+  --predictions FILE      write one CSV row per sample: id,label,prediction,confidence,p_0..p_{K-1}
+  --fail-above-ece X      exit 3 when ECE is above X (a fraction such as 0.05, or 5%)
+  -h, --help              this text
+  -v, --version           the app version
+
+Exit codes: 0 success, 1 bad input, 2 usage error, 3 ECE above --fail-above-ece.`;
+
+export interface AuditArgs {
+  command: 'audit' | 'demo';
+  modelPath?: string;
+  dataPath?: string;
+  labelColumn?: string;
+  scaling?: PixelScaling;
+  backend?: BackendName;
+  bins?: number;
+  bootstrapResamples?: number;
+  seed?: number;
+  jsonFile?: string;
+  predictionsFile?: string;
+  failAboveEce?: number;
+}
+
+export type ParsedArgs = AuditArgs | { command: 'help' } | { command: 'version' };
+
+export function parseCommandLine(argv: string[]): ParsedArgs {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
+    return { command: 'help' };
+  }
+  if (command === '-v' || command === '--version') return { command: 'version' };
+  if (command !== 'audit' && command !== 'demo') {
+    throw new UsageError(`Unknown command '${command}'.`);
+  }
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: rest,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        model: { type: 'string' },
+        data: { type: 'string' },
+        'label-column': { type: 'string' },
+        scaling: { type: 'string' },
+        backend: { type: 'string' },
+        bins: { type: 'string' },
+        bootstrap: { type: 'string' },
+        seed: { type: 'string' },
+        json: { type: 'string' },
+        predictions: { type: 'string' },
+        'fail-above-ece': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) return { command: 'help' };
+  if (command === 'audit' && (!values.model || !values.data)) {
+    throw new UsageError('audit needs --model DIR and --data PATH.');
+  }
+  if (command === 'demo' && (values.model || values.data)) {
+    throw new UsageError('demo audits the built-in demo; use audit for --model and --data.');
+  }
+  return {
+    command,
+    modelPath: values.model as string | undefined,
+    dataPath: values.data as string | undefined,
+    labelColumn: values['label-column'] as string | undefined,
+    scaling: oneOf('--scaling', values.scaling, ['0-1', '-1-1', '0-255'] as const),
+    backend: oneOf('--backend', values.backend, BACKENDS),
+    bins: integer('--bins', values.bins, 1, 1000),
+    bootstrapResamples: integer('--bootstrap', values.bootstrap, 0, 100_000),
+    seed: integer('--seed', values.seed, 0, 2 ** 32 - 1),
+    jsonFile: values.json as string | undefined,
+    predictionsFile: values.predictions as string | undefined,
+    failAboveEce: fraction('--fail-above-ece', values['fail-above-ece']),
+  };
+}
+
+function oneOf<T extends string>(
+  flag: string,
+  value: string | boolean | undefined,
+  allowed: readonly T[],
+): T | undefined {
+  if (value === undefined) return undefined;
+  if (!allowed.includes(value as T)) {
+    throw new UsageError(`${flag} must be one of ${allowed.join(', ')} (got '${value}').`);
+  }
+  return value as T;
+}
+
+function integer(
+  flag: string,
+  value: string | boolean | undefined,
+  min: number,
+  max: number,
+): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new UsageError(`${flag} must be a whole number from ${min} to ${max} (got '${value}').`);
+  }
+  return n;
+}
+
+function fraction(flag: string, value: string | boolean | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const text = String(value).trim();
+  const n = text.endsWith('%') ? Number(text.slice(0, -1)) / 100 : Number(text);
+  if (!Number.isFinite(n) || n < 0 || n > 1) {
+    throw new UsageError(
+      `${flag} must be a fraction from 0 to 1, or a percentage (got '${value}').`,
+    );
+  }
+  return n;
+}

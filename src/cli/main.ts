@@ -1,0 +1,91 @@
+import { writeFile } from 'node:fs/promises';
+import type { AuditRequest } from '../engine/audit';
+import { stringifyAuditDocument } from '../engine/audit-document';
+import { DEMO_MODEL_DIR, DEMO_TEST_IMAGES } from '../engine/demo';
+import { CancelledError } from '../engine/inference';
+import { isInputError } from '../engine/input-error';
+import { writePredictionsCsv } from '../engine/predictions-csv';
+import { EngineClient } from '../engine/worker/engine-client';
+import { APP_VERSION } from '../shared/app-version';
+import { USAGE, UsageError, parseCommandLine, type AuditArgs } from './args';
+import { createProgressBar } from './progress-bar';
+import { formatSummary } from './summary';
+
+export const EXIT = { ok: 0, badInput: 1, usage: 2, eceAboveLimit: 3, interrupted: 130 } as const;
+
+/** Runs one command line; returns the exit code. Output goes to stdout, messages to stderr. */
+export async function main(argv: string[]): Promise<number> {
+  let args;
+  try {
+    args = parseCommandLine(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`calibration-audit: ${error.message}\n\n${USAGE}\n`);
+    return EXIT.usage;
+  }
+  if (args.command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return EXIT.ok;
+  }
+  if (args.command === 'version') {
+    process.stdout.write(`${APP_VERSION}\n`);
+    return EXIT.ok;
+  }
+  return audit(args);
+}
+
+async function audit(args: AuditArgs): Promise<number> {
+  const request: AuditRequest = {
+    modelPath: args.modelPath ?? DEMO_MODEL_DIR,
+    dataPath: args.dataPath ?? DEMO_TEST_IMAGES,
+    labelColumn: args.labelColumn,
+    scaling: args.scaling,
+    backend: args.backend,
+    bins: args.bins,
+    bootstrapResamples: args.bootstrapResamples,
+    seed: args.seed,
+  };
+  const engine = new EngineClient();
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  process.once('SIGINT', onSigint);
+  const progress = process.stderr.isTTY ? createProgressBar(process.stderr) : null;
+  try {
+    const result = await engine.call('audit', request, {
+      signal: controller.signal,
+      onProgress: (p) => progress?.update(p),
+    });
+    progress?.clear();
+    const { document } = result;
+    process.stdout.write(`${formatSummary(document)}\n`);
+    if (args.jsonFile) await writeFile(args.jsonFile, stringifyAuditDocument(document) + '\n');
+    if (args.predictionsFile) await writePredictionsCsv(args.predictionsFile, result);
+    if (args.failAboveEce !== undefined && document.metrics.ece.value > args.failAboveEce) {
+      process.stderr.write(
+        `calibration-audit: ECE ${document.metrics.ece.value.toFixed(4)} is above --fail-above-ece ${args.failAboveEce}.\n`,
+      );
+      return EXIT.eceAboveLimit;
+    }
+    return EXIT.ok;
+  } catch (error) {
+    progress?.clear();
+    if (error instanceof CancelledError) {
+      process.stderr.write('calibration-audit: cancelled.\n');
+      return EXIT.interrupted;
+    }
+    if (isInputError(error)) {
+      process.stderr.write(`calibration-audit: ${error.message}\n`);
+      return EXIT.badInput;
+    }
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code && ['ENOENT', 'EACCES', 'EISDIR', 'ENOTDIR', 'EROFS', 'ENOSPC'].includes(code)) {
+      // An output file we could not write: bad input too, and the message names the path.
+      process.stderr.write(`calibration-audit: ${(error as Error).message}\n`);
+      return EXIT.badInput;
+    }
+    throw error;
+  } finally {
+    process.off('SIGINT', onSigint);
+    await engine.close();
+  }
+}

@@ -1,0 +1,51 @@
+export * from './types';
+export { DEFAULT_AUDIT_OPTIONS, resolveAuditOptions } from './options';
+export { auditPredictions } from './report';
+export { Rng } from './random';
+export {
+  validatePredictions,
+  topLabel,
+  correctness,
+  sortByConfidence,
+  type TopLabel,
+} from './samples';
+export {
+  reliabilityBins,
+  confidenceHistogram,
+  wilsonInterval,
+  equalWidthBinIndex,
+  Z_95,
+} from './binning';
+export {
+  accuracy,
+  averageConfidence,
+  overconfidenceGap,
+  negativeLogLikelihood,
+  negativeLogLikelihoodFromLogits,
+  nllPerSampleFromProbs,
+  nllPerSampleFromLogits,
+  brierScore,
+  brierPerSample,
+  expectedCalibrationError,
+  maxCalibrationError,
+  adaptiveCalibrationError,
+  classwiseCalibrationError,
+  PROB_CLIP,
+} from './metrics';
+export { smoothEce, smoothEceAtBandwidth, smoothEceDirect } from './smooth-ece';
+export { misclassificationAuroc, aurc, riskCoverageCurve } from './ranking';
+export { logitGaps, logitGapSummary } from './logit-gap';
+export { confusionMatrix, perClassStats } from './per-class';
+export { flagConfidentErrors, flagOverconfidentBins, flagClasses } from './flags';
+export { calibrationVerdict, WELL_CALIBRATED_ECE, type VerdictInputs } from './verdict';
+export { computePointEstimates, type PointEstimates } from './point-estimates';
+export {
+  bootstrapIntervals,
+  bootstrapMetricSamples,
+  pairedBootstrapDeltas,
+  type PairedBootstrapOptions,
+} from './bootstrap';
+export { quantileSorted, percentileInterval95 } from './quantile';
+export { smoothTargets, smoothBinaryTarget, optimumLogitGap } from './label-smoothing';
+export { stratifiedSplit, type SplitFractions, type SplitIndices } from './split';
+export { fitTemperature, applyTemperature, MIN_TEMPERATURE, MAX_TEMPERATURE } from './temperature';

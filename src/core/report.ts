@@ -1,0 +1,102 @@
+import { confidenceHistogram, reliabilityBins } from './binning';
+import { bootstrapIntervals } from './bootstrap';
+import { flagClasses, flagConfidentErrors, flagOverconfidentBins } from './flags';
+import { logitGapSummary } from './logit-gap';
+import { resolveAuditOptions } from './options';
+import { confusionMatrix, perClassStats } from './per-class';
+import { computePointEstimates } from './point-estimates';
+import { riskCoverageCurve } from './ranking';
+import { validatePredictions } from './samples';
+import {
+  METRIC_NAMES,
+  type AuditOptions,
+  type CalibrationReport,
+  type MetricEstimate,
+  type MetricName,
+  type Predictions,
+} from './types';
+import { calibrationVerdict } from './verdict';
+
+const HISTOGRAM_BINS = 20;
+const RISK_COVERAGE_POINTS = 200;
+
+/**
+ * The full calibration audit of one model's predictions: every metric with a 95% bootstrap
+ * interval, reliability diagrams, per-class statistics, flags and a one-line verdict.
+ * Throws a RangeError on inconsistent input or no samples.
+ */
+export function auditPredictions(
+  predictions: Predictions,
+  options: Partial<AuditOptions> = {},
+): CalibrationReport {
+  const opts = resolveAuditOptions(options);
+  validatePredictions(predictions);
+  const { numClasses: K, labels, logits } = predictions;
+  const n = labels.length;
+  if (n === 0) throw new RangeError('there are no samples to audit');
+
+  const point = computePointEstimates(predictions, opts.bins);
+  const intervals =
+    opts.bootstrapResamples > 0
+      ? bootstrapIntervals(point.data, opts.bootstrapResamples, opts.seed)
+      : null;
+  const metrics = {} as Record<MetricName, MetricEstimate>;
+  for (const name of METRIC_NAMES) {
+    const value = point.values[name];
+    let ci95: [number, number] = [value, value];
+    if (Number.isNaN(value)) ci95 = [NaN, NaN];
+    else if (intervals) ci95 = intervals[name];
+    metrics[name] = { value, ci95 };
+  }
+
+  const { confidence, prediction } = point.top;
+  const correct = point.correct;
+  const bins = reliabilityBins(confidence, correct, opts.bins, 'equal-width');
+  const perClass = perClassStats(labels, prediction, confidence, K, point.classwisePerClass);
+  const errors = flagConfidentErrors(
+    confidence,
+    correct,
+    labels,
+    prediction,
+    opts.confidenceThreshold,
+    opts.maxFlaggedSamples,
+  );
+
+  return {
+    metrics,
+    bins,
+    adaptiveBins: reliabilityBins(confidence, correct, opts.bins, 'equal-mass', point.order),
+    confidenceHistogram: confidenceHistogram(confidence, correct, HISTOGRAM_BINS),
+    logitGap: logits ? logitGapSummary(logits, K) : null,
+    perClass,
+    confusion: confusionMatrix(labels, prediction, K),
+    riskCoverage: riskCoverageCurve(confidence, correct, RISK_COVERAGE_POINTS, point.order),
+    flags: {
+      confidenceThreshold: opts.confidenceThreshold,
+      samples: errors.samples,
+      samplesTotal: errors.total,
+      bins: flagOverconfidentBins(bins, opts.binGapMargin),
+      classes: flagClasses(
+        perClass,
+        metrics.classwiseEce.value,
+        opts.classGapRatio,
+        opts.binGapMargin,
+      ),
+    },
+    verdict: calibrationVerdict({
+      ece: metrics.ece,
+      overconfidenceGap: metrics.overconfidenceGap,
+      averageConfidence: metrics.averageConfidence,
+      accuracy: metrics.accuracy,
+      bins,
+      binGapMargin: opts.binGapMargin,
+      hasIntervals: intervals !== null,
+    }),
+    smoothEceBandwidth: point.smoothBandwidth,
+    sampleCount: n,
+    numClasses: K,
+    binCount: opts.bins,
+    bootstrapResamples: opts.bootstrapResamples,
+    seed: opts.seed,
+  };
+}

@@ -1,0 +1,208 @@
+/** A classifier's outputs on a labelled test set. */
+export interface Predictions {
+  /** K >= 1. */
+  numClasses: number;
+  /** n true class indices in [0, K). */
+  labels: Int32Array;
+  /** n*K row-major probabilities; rows sum to about 1. */
+  probs: Float32Array;
+  /** n*K true logits when the model has them (a sigmoid model gives (0, z)). */
+  logits?: Float32Array | null;
+}
+
+export interface AuditOptions {
+  /** Number of equal-width (and equal-mass) reliability bins; default 15. */
+  bins: number;
+  /** Bootstrap resamples for the 95% intervals; 0 gives no intervals (ci95 = [value, value]). Default 1000. */
+  bootstrapResamples: number;
+  /** Seed of the bootstrap's PRNG: the same seed gives the same intervals. Default 0. */
+  seed: number;
+  /** Wrong predictions at or above this confidence are flagged; default 0.9. */
+  confidenceThreshold: number;
+  /** A bin is flagged when its mean confidence exceeds its accuracy by more than this; default 0.02. */
+  binGapMargin: number;
+  /** A class is flagged when its classwise-ECE term is at least this multiple of the average term; default 2. */
+  classGapRatio: number;
+  /** At most this many flagged samples are listed (the total is always reported); default 500. */
+  maxFlaggedSamples: number;
+}
+
+export const METRIC_NAMES = [
+  'accuracy',
+  'nll',
+  'brier',
+  'ece',
+  'mce',
+  'adaptiveEce',
+  'classwiseEce',
+  'smoothEce',
+  'averageConfidence',
+  'overconfidenceGap',
+  'misclassificationAuroc',
+  'aurc',
+] as const;
+
+export type MetricName = (typeof METRIC_NAMES)[number];
+
+/** A point estimate with its 95% percentile-bootstrap interval. */
+export interface MetricEstimate {
+  /**
+   * The estimate on the full data. NaN when undefined (misclassificationAuroc when every
+   * prediction is right or every one is wrong); NaN becomes null in JSON.
+   */
+  value: number;
+  /**
+   * 2.5th and 97.5th percentiles over the resamples where the metric is defined;
+   * [value, value] without resampling, [NaN, NaN] when no resample defines it.
+   */
+  ci95: [number, number];
+}
+
+export type BinScheme = 'equal-width' | 'equal-mass';
+
+/** One bin of a reliability diagram over top-label confidence. */
+export interface ReliabilityBin {
+  /** Lower edge: the bin's [lower, upper) range (equal-width), or its smallest confidence (equal-mass). */
+  lower: number;
+  /** Upper edge (the last equal-width bin is closed), or the bin's largest confidence (equal-mass). */
+  upper: number;
+  /** Samples in the bin. */
+  count: number;
+  /** Fraction of the bin's predictions that are right; null for an empty bin. */
+  accuracy: number | null;
+  /** Mean top-label confidence in the bin; null for an empty bin. */
+  confidence: number | null;
+  /** confidence − accuracy (positive = overconfident); null for an empty bin. */
+  gap: number | null;
+  /** Wilson 95% score interval of the accuracy; null for an empty bin. */
+  accuracyInterval: [number, number] | null;
+}
+
+/** Counts of right and wrong predictions per confidence bin (edges[i] to edges[i + 1]). */
+export interface ConfidenceHistogram {
+  /** bins + 1 ascending edges on [0, 1]. */
+  edges: number[];
+  correct: number[];
+  wrong: number[];
+}
+
+/** Top-1 minus top-2 logit per sample. */
+export interface LogitGapSummary {
+  summary: { mean: number; median: number; p10: number; p90: number; max: number };
+  /** counts[i] samples have a gap in [edges[i], edges[i + 1]) (the last bin is closed). */
+  histogram: { edges: number[]; counts: number[] };
+}
+
+export interface PerClassStats {
+  classIndex: number;
+  /** Samples whose true label is this class. */
+  count: number;
+  /** Samples predicted as this class. */
+  predictedCount: number;
+  /** Recall: the fraction of this class's samples predicted right; null when count is 0. */
+  accuracy: number | null;
+  /** Mean top-label confidence over this class's samples; null when count is 0. */
+  averageConfidence: number | null;
+  /** This class's term of the classwise ECE (Kull et al.), binned on p_ik over all samples. */
+  classwiseEce: number;
+  /** averageConfidence − accuracy; null when count is 0. */
+  overconfidenceGap: number | null;
+}
+
+/** Selective risk (error rate among the k most confident) against coverage k/n. */
+export interface RiskCoverageCurve {
+  coverage: number[];
+  risk: number[];
+}
+
+/** A wrong prediction made with high confidence. */
+export interface FlaggedSample {
+  /** Row of the sample in the input. */
+  index: number;
+  label: number;
+  prediction: number;
+  confidence: number;
+}
+
+/** An equal-width bin that is significantly overconfident. */
+export interface FlaggedBin {
+  /** Position in `bins`. */
+  binIndex: number;
+  lower: number;
+  upper: number;
+  count: number;
+  accuracy: number;
+  confidence: number;
+  /** confidence − accuracy; larger than binGapMargin. */
+  gap: number;
+  /** Wilson 95% interval of the accuracy; its upper end is below the mean confidence. */
+  accuracyInterval: [number, number];
+}
+
+/** A class whose classwise-ECE term stands out from the model's average. */
+export interface FlaggedClass {
+  classIndex: number;
+  /** This class's classwise-ECE term. */
+  classwiseEce: number;
+  /** classwiseEce divided by the average term over classes. */
+  ratio: number;
+  /** Mean confidence minus recall on this class's samples; null when it has none. */
+  overconfidenceGap: number | null;
+}
+
+export interface CalibrationFlags {
+  /** The confidence threshold used for `samples`. */
+  confidenceThreshold: number;
+  /** Wrong predictions with confidence >= threshold, most confident first (ties: lower index first), capped. */
+  samples: FlaggedSample[];
+  /** How many samples meet the criterion before capping. */
+  samplesTotal: number;
+  /**
+   * Equal-width bins where confidence − accuracy > binGapMargin and the accuracy's Wilson
+   * interval lies below the mean confidence.
+   */
+  bins: FlaggedBin[];
+  /**
+   * Classes whose classwise-ECE term is at least classGapRatio times the average term and at
+   * least binGapMargin / K (a term is roughly the class's share, about 1/K, times its gap).
+   * Most standing-out first.
+   */
+  classes: FlaggedClass[];
+}
+
+export type VerdictKind = 'overconfident' | 'underconfident' | 'well-calibrated';
+
+/** One-line summary; see verdict.ts for the rule. */
+export interface Verdict {
+  kind: VerdictKind;
+  text: string;
+}
+
+/** Everything the audit computes; plain JSON (no typed arrays). Fractions are in [0, 1], not percent. */
+export interface CalibrationReport {
+  /** Every metric with its 95% bootstrap interval. */
+  metrics: Record<MetricName, MetricEstimate>;
+  /** Equal-width reliability bins over top-label confidence, [a, b) with the last bin closed. */
+  bins: ReliabilityBin[];
+  /** Equal-mass reliability bins (min(bins, n) groups of about n / bins samples). */
+  adaptiveBins: ReliabilityBin[];
+  /** Right and wrong predictions by confidence, 20 bins on [0, 1]. */
+  confidenceHistogram: ConfidenceHistogram;
+  /** Top-1 minus top-2 logit; null without logits or with one class. */
+  logitGap: LogitGapSummary | null;
+  perClass: PerClassStats[];
+  /** K×K counts, rows = true label, columns = prediction. */
+  confusion: number[][];
+  /** At most about 200 points of the risk-coverage curve (confidence ties averaged). */
+  riskCoverage: RiskCoverageCurve;
+  flags: CalibrationFlags;
+  verdict: Verdict;
+  /** The smooth-ECE bandwidth σ* (fixed point smECE_σ = σ). */
+  smoothEceBandwidth: number;
+  sampleCount: number;
+  numClasses: number;
+  /** Equal-width bin count used for ECE, MCE, adaptive and classwise ECE. */
+  binCount: number;
+  bootstrapResamples: number;
+  seed: number;
+}

@@ -1,0 +1,45 @@
+import type { CalibrationReport } from '../core/types';
+import type {
+  AuditDocument,
+  DatasetSummary,
+  ModelSummary,
+  Provenance,
+} from '../shared/audit-document';
+
+/** Names the classes and samples of a calibration report and adds where it came from. */
+export function toAuditDocument(
+  report: CalibrationReport,
+  ids: string[],
+  model: ModelSummary,
+  dataset: DatasetSummary,
+  provenance: Provenance,
+): AuditDocument {
+  const name = (k: number) => provenance.classNames[k] ?? String(k);
+  return {
+    schema: 'calibration-audit/audit',
+    schemaVersion: 1,
+    ...report,
+    perClass: report.perClass.map((stats) => ({ ...stats, className: name(stats.classIndex) })),
+    flags: {
+      ...report.flags,
+      samples: report.flags.samples.map((sample) => ({
+        ...sample,
+        id: ids[sample.index],
+        labelName: name(sample.label),
+        predictionName: name(sample.prediction),
+      })),
+      classes: report.flags.classes.map((flag) => ({ ...flag, className: name(flag.classIndex) })),
+    },
+    provenance,
+    model,
+    dataset,
+    skipped: dataset.skipped,
+  };
+}
+
+/** JSON with NaN and infinities written as null (JSON has no NaN). */
+export function stringifyAuditDocument(document: AuditDocument): string {
+  const finiteOrNull = (_key: string, value: unknown) =>
+    typeof value === 'number' && !Number.isFinite(value) ? null : value;
+  return JSON.stringify(document, finiteOrNull, 2);
+}

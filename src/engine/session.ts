@@ -1,0 +1,65 @@
+import type { DatasetSummary, ModelSummary } from '../shared/audit-document';
+import { runAudit, type AuditHooks, type AuditRequest, type AuditResult } from './audit';
+import { selectBackend } from './backend';
+import type { OpenedDataset } from './data';
+import { loadModel, summariseModel, type LoadedModel } from './model/load-model';
+import { openTestSetFor } from './open-test-set';
+
+export interface TestSetRequest {
+  dataPath: string;
+  modelPath: string;
+  labelColumn?: string;
+  scaling?: AuditRequest['scaling'];
+}
+
+/**
+ * What one engine process offers its host: inspect a model or a test set, run audits, and serve
+ * thumbnails of test samples. Inspected models and test sets are kept for the thumbnails and
+ * dropped when a newer file is opened; an audit always reads its files afresh.
+ */
+export class EngineSession {
+  private model: { path: string; loaded: LoadedModel } | null = null;
+  private dataset: { key: string; opened: OpenedDataset } | null = null;
+
+  async inspectModel(modelPath: string): Promise<ModelSummary> {
+    return summariseModel((await this.openModel(modelPath, true)).info);
+  }
+
+  async inspectTestSet(request: TestSetRequest): Promise<DatasetSummary> {
+    const { info } = await this.openTestSet(request, true);
+    return { ...info };
+  }
+
+  async thumbnail(request: TestSetRequest & { sampleId: string }): Promise<Uint8Array | null> {
+    const opened = await this.openTestSet(request, false);
+    if (opened.info.format === 'csv') return null;
+    return opened.thumbnail(request.sampleId);
+  }
+
+  audit(request: AuditRequest, hooks: AuditHooks): Promise<AuditResult> {
+    return runAudit(request, hooks);
+  }
+
+  private async openModel(modelPath: string, fresh: boolean): Promise<LoadedModel> {
+    if (!fresh && this.model?.path === modelPath) return this.model.loaded;
+    await selectBackend();
+    const loaded = await loadModel(modelPath);
+    this.model?.loaded.dispose();
+    this.model = { path: modelPath, loaded };
+    return loaded;
+  }
+
+  private async openTestSet(request: TestSetRequest, fresh: boolean): Promise<OpenedDataset> {
+    const key = JSON.stringify([
+      request.dataPath,
+      request.modelPath,
+      request.labelColumn,
+      request.scaling,
+    ]);
+    if (!fresh && this.dataset?.key === key) return this.dataset.opened;
+    const model = await this.openModel(request.modelPath, false);
+    const { dataset: opened } = await openTestSetFor(model, request.dataPath, request);
+    this.dataset = { key, opened };
+    return opened;
+  }
+}

@@ -1,0 +1,119 @@
+import { Worker } from 'node:worker_threads';
+import type { AuditProgress } from '../audit';
+import { CancelledError } from '../inference';
+import { InputError } from '../input-error';
+import type {
+  EngineCalls,
+  EngineCommand,
+  EngineEvent,
+  EngineFailure,
+  EngineMethod,
+} from './protocol';
+
+/** How a host reaches its engine process: a worker thread here, an Electron utility process in the app. */
+export interface EngineTransport {
+  send(command: EngineCommand): void;
+  onEvent(listener: (event: EngineEvent) => void): void;
+  /** Called once if the engine process dies. */
+  onExit(listener: (reason: string) => void): void;
+  close(): Promise<void>;
+}
+
+interface Pending {
+  resolve: (result: unknown) => void;
+  reject: (error: Error) => void;
+  onProgress?: (progress: AuditProgress) => void;
+}
+
+export interface CallOptions {
+  onProgress?: (progress: AuditProgress) => void;
+  signal?: AbortSignal;
+}
+
+/** The host side of the engine protocol: typed calls, progress, cancellation. */
+export class EngineClient {
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+
+  constructor(private readonly transport: EngineTransport = workerThreadTransport()) {
+    transport.onEvent((event) => this.receive(event));
+    transport.onExit((reason) => this.failAll(new Error(`The engine stopped: ${reason}.`)));
+  }
+
+  call<M extends EngineMethod>(
+    method: M,
+    argument: EngineCalls[M][0],
+    options: CallOptions = {},
+  ): Promise<EngineCalls[M][1]> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      if (options.signal?.aborted) return reject(new CancelledError());
+      this.pending.set(id, {
+        resolve: resolve as (result: unknown) => void,
+        reject,
+        onProgress: options.onProgress,
+      });
+      options.signal?.addEventListener('abort', () => this.transport.send({ type: 'cancel', id }), {
+        once: true,
+      });
+      this.transport.send({ type: 'call', id, method, argument } as EngineCommand);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.pending.clear();
+    await this.transport.close();
+  }
+
+  private receive(event: EngineEvent): void {
+    const pending = this.pending.get(event.id);
+    if (!pending) return;
+    if (event.type === 'progress') {
+      pending.onProgress?.(event.progress);
+      return;
+    }
+    this.pending.delete(event.id);
+    if (event.type === 'result') pending.resolve(event.result);
+    else pending.reject(fromFailure(event.error));
+  }
+
+  private failAll(error: Error): void {
+    for (const pending of this.pending.values()) pending.reject(error);
+    this.pending.clear();
+  }
+}
+
+/** Runs the engine in a worker thread of this process (command line, browser host, tests). */
+export function workerThreadTransport(
+  entry: URL = new URL('./thread-entry.mjs', import.meta.url),
+): EngineTransport {
+  const worker = new Worker(entry);
+  let closing = false;
+  return {
+    send: (command) => worker.postMessage(command),
+    onEvent: (listener) => worker.on('message', listener),
+    onExit: (listener) => {
+      worker.on('error', (error) => listener(error.message));
+      worker.on('exit', (code) => {
+        if (!closing) listener(`exit code ${code}`);
+      });
+    },
+    close: async () => {
+      closing = true;
+      await worker.terminate();
+    },
+  };
+}
+
+/** Rebuilds the engine's error on the host side, so hosts can tell bad input from a bug. */
+export function fromFailure(failure: EngineFailure): Error {
+  if (failure.kind === 'input') {
+    const prefix = `${failure.file}: `;
+    const problem = failure.message.startsWith(prefix)
+      ? failure.message.slice(prefix.length)
+      : failure.message;
+    return new InputError(failure.file, problem);
+  }
+  if (failure.kind === 'cancelled') return new CancelledError();
+  return new Error(failure.message);
+}

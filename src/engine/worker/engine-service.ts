@@ -1,0 +1,51 @@
+import type { AuditProgress } from '../audit';
+import { CancelledError } from '../inference';
+import { isInputError } from '../input-error';
+import { EngineSession } from '../session';
+import type { EngineCommand, EngineEvent, EngineFailure } from './protocol';
+
+/**
+ * The engine side of the protocol: runs each call on one EngineSession and reports through `post`.
+ * It knows nothing of the transport, so a worker thread and an Electron utility process share it.
+ */
+export function createEngineService(
+  post: (event: EngineEvent) => void,
+): (command: EngineCommand) => void {
+  const session = new EngineSession();
+  const running = new Map<number, AbortController>();
+  return (command) => {
+    if (command.type === 'cancel') {
+      running.get(command.id)?.abort();
+      return;
+    }
+    const controller = new AbortController();
+    running.set(command.id, controller);
+    const hooks = {
+      signal: controller.signal,
+      onProgress: (progress: AuditProgress) => post({ type: 'progress', id: command.id, progress }),
+    };
+    const call = (): Promise<unknown> => {
+      switch (command.method) {
+        case 'audit':
+          return session.audit(command.argument, hooks);
+        case 'inspectModel':
+          return session.inspectModel(command.argument.modelPath);
+        case 'inspectTestSet':
+          return session.inspectTestSet(command.argument);
+        case 'thumbnail':
+          return session.thumbnail(command.argument);
+      }
+    };
+    call()
+      .then((result) => post({ type: 'result', id: command.id, result }))
+      .catch((error: unknown) => post({ type: 'error', id: command.id, error: toFailure(error) }))
+      .finally(() => running.delete(command.id));
+  };
+}
+
+export function toFailure(error: unknown): EngineFailure {
+  if (isInputError(error)) return { kind: 'input', file: error.file, message: error.message };
+  if (error instanceof CancelledError) return { kind: 'cancelled', message: error.message };
+  const message = error instanceof Error ? error.message : String(error);
+  return { kind: 'internal', message };
+}

@@ -1,0 +1,99 @@
+import type {
+  ApiError,
+  AuditEvent,
+  AuditSettings,
+  AuditView,
+  CalibrationAuditApi,
+  InputRef,
+} from '../shared/api';
+import { topLabel } from '../core';
+import type { AuditResult } from '../engine/audit';
+import { CancelledError } from '../engine/inference';
+import { isInputError } from '../engine/input-error';
+import type { EngineClient } from '../engine/worker/engine-client';
+
+/** The calls both hosts serve: the shared API minus what only a window can do (dialogs, drops). */
+export type AppService = Omit<
+  CalibrationAuditApi,
+  'host' | 'chooseInput' | 'onAuditEvent' | 'onHostCommand'
+>;
+
+export interface AppServiceOptions {
+  engine: EngineClient;
+  demo: { model: InputRef; testSet: InputRef };
+  /** Delivers audit events to the window(s). */
+  emit: (event: AuditEvent) => void;
+}
+
+/**
+ * The handlers behind the API, shared by the Electron main process (IPC) and the browser host (HTTP),
+ * so they are written and tested once. The engine does the work in its own process or thread.
+ */
+export function createAppService({ engine, demo, emit }: AppServiceOptions): AppService {
+  const running = new Map<string, AbortController>();
+  let nextAudit = 1;
+
+  return {
+    demo: async () => demo,
+    inspectModel: (model) => engine.call('inspectModel', { modelPath: model.path }),
+    inspectTestSet: (testSet, model) =>
+      engine.call('inspectTestSet', { dataPath: testSet.path, modelPath: model.path }),
+    async startAudit(settings: AuditSettings) {
+      const auditId = `audit-${Date.now()}-${nextAudit++}`;
+      const controller = new AbortController();
+      running.set(auditId, controller);
+      engine
+        .call(
+          'audit',
+          {
+            modelPath: settings.model.path,
+            dataPath: settings.testSet.path,
+            bins: settings.bins,
+            bootstrapResamples: settings.bootstrapResamples,
+            seed: settings.seed,
+            scaling: settings.scaling,
+            labelColumn: settings.labelColumn,
+          },
+          {
+            signal: controller.signal,
+            onProgress: (progress) => emit({ type: 'progress', auditId, progress }),
+          },
+        )
+        .then((result) => emit({ type: 'done', auditId, audit: toAuditView(auditId, result) }))
+        .catch((error: unknown) => {
+          if (error instanceof CancelledError) emit({ type: 'cancelled', auditId });
+          else emit({ type: 'failed', auditId, error: toApiError(error) });
+        })
+        .finally(() => running.delete(auditId));
+      return { auditId };
+    },
+    async cancelAudit(auditId) {
+      running.get(auditId)?.abort();
+    },
+    async thumbnail(testSet, model, sampleId) {
+      const png = await engine.call('thumbnail', {
+        dataPath: testSet.path,
+        modelPath: model.path,
+        sampleId,
+      });
+      return png ? `data:image/png;base64,${Buffer.from(png).toString('base64')}` : null;
+    },
+  };
+}
+
+/** The finished audit as the views need it: the document plus per-sample confidence and correctness. */
+export function toAuditView(auditId: string, result: AuditResult): AuditView {
+  const { labels, probs } = result.samples;
+  const { confidence, prediction } = topLabel(probs, result.document.numClasses);
+  return {
+    auditId,
+    document: result.document,
+    confidences: Array.from(confidence),
+    correct: Array.from(prediction, (predicted, i) => (predicted === labels[i] ? 1 : 0)),
+  };
+}
+
+export function toApiError(error: unknown): ApiError {
+  if (isInputError(error)) return { kind: 'input', file: error.file, message: error.message };
+  return { kind: 'internal', message: error instanceof Error ? error.message : String(error) };
+}

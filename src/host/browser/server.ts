@@ -1,0 +1,250 @@
+import { createReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { ApiError, AuditEvent, InputPurpose } from '../../shared/api';
+import type { CallOutcome } from '../../shared/api-error';
+import { InputError } from '../../engine/input-error';
+import { toApiError, type AppService } from '../app-service';
+import { CONTENT_SECURITY_POLICY } from '../../shared/csp';
+import { MAX_UPLOAD_BYTES, Workspace } from './workspace';
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.json': 'application/json',
+  '.woff2': 'font/woff2',
+};
+
+const CALLS = [
+  'demo',
+  'inspectModel',
+  'inspectTestSet',
+  'startAudit',
+  'cancelAudit',
+  'thumbnail',
+  'finishUpload',
+] as const;
+type CallName = (typeof CALLS)[number];
+
+export interface BrowserHostOptions {
+  /** The built renderer (out/renderer). */
+  rendererDir: string;
+  /** Builds the service once the host knows how to emit events. */
+  createService: (emit: (event: AuditEvent) => void) => AppService;
+  port?: number;
+  token?: string;
+}
+
+export interface BrowserHost {
+  /** The URL to open, with the per-launch token. */
+  url: string;
+  port: number;
+  token: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves the renderer and the API on 127.0.0.1 only. Every API request needs the per-launch token and a
+ * Host (and, when sent, Origin) naming this server, which shuts out other sites and DNS rebinding.
+ */
+export async function startBrowserHost(options: BrowserHostOptions): Promise<BrowserHost> {
+  const token = options.token ?? randomBytes(24).toString('base64url');
+  const workspace = await Workspace.create();
+  const listeners = new Set<ServerResponse>();
+  const emit = (event: AuditEvent) => {
+    if (event.type === 'failed') nameAsDropped(event.error);
+    const frame = `data: ${JSON.stringify(event)}\n\n`;
+    for (const response of listeners) response.write(frame);
+  };
+  const service = options.createService(emit);
+  let port = 0;
+
+  const server = createServer((request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      if (response.headersSent) return response.destroy();
+      reply(response, outcomeOf(error));
+    });
+  });
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    if (!isOwnHost(request.headers.host, port)) return sendText(response, 403, 'Forbidden host.');
+    const url = new URL(request.url ?? '/', `http://127.0.0.1:${port}`);
+    if (!url.pathname.startsWith('/api/'))
+      return serveStatic(options.rendererDir, url.pathname, response);
+    if (!isOwnOrigin(request.headers.origin, port))
+      return sendText(response, 403, 'Forbidden origin.');
+    const given = request.headers['x-token'] ?? url.searchParams.get('token') ?? '';
+    if (!sameSecret(String(given), token))
+      return sendText(response, 401, 'Missing or wrong token.');
+
+    if (request.method === 'GET' && url.pathname === '/api/events') {
+      response.writeHead(200, {
+        'Content-Type': 'text/event-stream',
+        'Cache-Control': 'no-store',
+        Connection: 'keep-alive',
+      });
+      response.write(': connected\n\n');
+      listeners.add(response);
+      const heartbeat = setInterval(() => response.write(': heartbeat\n\n'), 15_000);
+      request.on('close', () => {
+        clearInterval(heartbeat);
+        listeners.delete(response);
+      });
+      return;
+    }
+    const upload = /^\/api\/upload\/([^/]+)$/.exec(url.pathname);
+    if (request.method === 'PUT' && upload) {
+      const file = await workspace.fileFor(upload[1], url.searchParams.get('path') ?? '');
+      await receiveFile(request, file);
+      return sendJson(response, 200, { ok: true, value: null });
+    }
+    const call = /^\/api\/call\/(\w+)$/.exec(url.pathname);
+    if (request.method === 'POST' && call && (CALLS as readonly string[]).includes(call[1])) {
+      const args = await readJsonArray(request);
+      return reply(response, await settle(() => invoke(call[1] as CallName, args)));
+    }
+    sendText(response, 404, 'Not found.');
+  }
+
+  /** Names files in an error as the user dropped them rather than by their workspace path. */
+  function nameAsDropped(error: ApiError): void {
+    error.message = workspace.toUserPaths(error.message);
+    if (error.file) error.file = workspace.toUserPaths(error.file);
+  }
+
+  /** Sends an outcome with the status that matches it. */
+  function reply(response: ServerResponse, outcome: CallOutcome<unknown>): void {
+    if (!outcome.ok) nameAsDropped(outcome.error);
+    sendJson(response, statusOf(outcome), outcome);
+  }
+
+  function invoke(name: CallName, args: unknown[]): Promise<unknown> {
+    if (name === 'finishUpload') return workspace.finish(String(args[0]), args[1] as InputPurpose);
+    const method = service[name] as (...a: unknown[]) => Promise<unknown>;
+    return method(...args);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/?token=${token}`,
+    port,
+    token,
+    async close() {
+      for (const response of listeners) response.end();
+      listeners.clear();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await workspace.dispose();
+    },
+  };
+}
+
+function isOwnHost(host: string | undefined, port: number): boolean {
+  return host === `127.0.0.1:${port}` || host === `localhost:${port}` || host === `[::1]:${port}`;
+}
+
+function isOwnOrigin(origin: string | undefined, port: number): boolean {
+  if (origin === undefined) return true;
+  return origin === `http://127.0.0.1:${port}` || origin === `http://localhost:${port}`;
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+async function settle<T>(run: () => Promise<T>): Promise<CallOutcome<T>> {
+  try {
+    return { ok: true, value: await run() };
+  } catch (error) {
+    return outcomeOf(error);
+  }
+}
+
+function statusOf(outcome: CallOutcome<unknown>): number {
+  if (outcome.ok) return 200;
+  return outcome.error.kind === 'input' ? 400 : 500;
+}
+
+function outcomeOf(error: unknown): { ok: false; error: ReturnType<typeof toApiError> } {
+  return { ok: false, error: toApiError(error) };
+}
+
+async function readJsonArray(request: IncomingMessage): Promise<unknown[]> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > 1 << 20) throw new InputError('request', 'is larger than 1 MiB.');
+    chunks.push(chunk as Buffer);
+  }
+  const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8') || '[]');
+  if (!Array.isArray(parsed)) throw new InputError('request', 'must be a JSON array of arguments.');
+  return parsed;
+}
+
+async function receiveFile(request: IncomingMessage, file: string): Promise<void> {
+  const handle = await open(file, 'wx', 0o600).catch(() => {
+    throw new InputError(path.basename(file), 'was sent twice in one drop.');
+  });
+  let size = 0;
+  try {
+    for await (const chunk of request) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_UPLOAD_BYTES)
+        throw new InputError(path.basename(file), 'is larger than 4 GiB.');
+      await handle.write(chunk as Buffer);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+async function serveStatic(
+  root: string,
+  pathname: string,
+  response: ServerResponse,
+): Promise<void> {
+  const relative = decodeURIComponent(pathname === '/' ? '/index.html' : pathname);
+  const file = path.resolve(root, `.${relative}`);
+  const inside = path.relative(root, file);
+  if (relative.includes('\0') || inside.startsWith('..') || path.isAbsolute(inside)) {
+    return sendText(response, 404, 'Not found.');
+  }
+  const info = await stat(file).catch(() => null);
+  if (!info?.isFile()) return sendText(response, 404, 'Not found.');
+  response.writeHead(200, {
+    'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream',
+    'Content-Length': info.size,
+    'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+    'Cache-Control': 'no-store',
+  });
+  createReadStream(file).pipe(response);
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Cache-Control': 'no-store',
+  });
+  response.end(text);
+}
+
+function sendText(response: ServerResponse, status: number, text: string): void {
+  response.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' });
+  response.end(text);
+}

@@ -1,0 +1,148 @@
+import type { AuditEvent, InputPurpose, InputRef } from '../../../shared/api';
+import { ApiFailure, type CallOutcome } from '../../../shared/api-error';
+import type { HostBridge } from '../../../shared/host-bridge';
+
+const TOKEN_KEY = 'calibration-audit-token';
+
+/** The API over HTTP to the browser host that served this page (see src/host/browser/server.ts). */
+export function createBrowserApi(): HostBridge {
+  const token = takeToken();
+  const listeners = new Set<(event: AuditEvent) => void>();
+  let events: EventSource | null = null;
+
+  async function call<T>(method: string, ...args: unknown[]): Promise<T> {
+    const response = await fetch(`/api/call/${method}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Token': token },
+      body: JSON.stringify(args),
+    });
+    const outcome = (await response.json().catch(() => null)) as CallOutcome<T> | null;
+    if (!outcome)
+      throw new ApiFailure({ kind: 'internal', message: `The host answered ${response.status}.` });
+    if (!outcome.ok) throw new ApiFailure(outcome.error);
+    return outcome.value;
+  }
+
+  async function upload(
+    purpose: InputPurpose,
+    files: { path: string; file: File }[],
+  ): Promise<InputRef> {
+    if (files.length === 0)
+      throw new ApiFailure({
+        kind: 'input',
+        file: 'drop',
+        message: 'drop: no files were dropped.',
+      });
+    const uploadId = crypto.randomUUID().replace(/-/g, '');
+    for (const { path, file } of files) {
+      const response = await fetch(`/api/upload/${uploadId}?path=${encodeURIComponent(path)}`, {
+        method: 'PUT',
+        headers: { 'X-Token': token },
+        body: file,
+      });
+      const outcome = (await response.json().catch(() => null)) as CallOutcome<null> | null;
+      if (!outcome?.ok) {
+        throw new ApiFailure(
+          outcome?.error ?? { kind: 'internal', message: `Upload of ${path} failed.` },
+        );
+      }
+    }
+    return call<InputRef>('finishUpload', uploadId, purpose);
+  }
+
+  return {
+    host: 'browser',
+    demo: () => call('demo'),
+    inspectModel: (model) => call('inspectModel', model),
+    inspectTestSet: (testSet, model) => call('inspectTestSet', testSet, model),
+    startAudit: (settings) => call('startAudit', settings),
+    cancelAudit: (auditId) => call('cancelAudit', auditId),
+    thumbnail: (testSet, model, sampleId) => call('thumbnail', testSet, model, sampleId),
+    onAuditEvent(listener) {
+      listeners.add(listener);
+      events ??= openEvents(token, (event) => listeners.forEach((l) => l(event)));
+      return () => listeners.delete(listener);
+    },
+    onHostCommand: () => () => undefined,
+    async resolveDrop(purpose, drop) {
+      return upload(purpose, await droppedFiles(drop));
+    },
+    async chooseInput(purpose) {
+      const files = await pickFiles();
+      return files.length > 0 ? upload(purpose, files) : null;
+    },
+  };
+}
+
+function takeToken(): string {
+  const fromUrl = new URLSearchParams(location.search).get('token');
+  if (fromUrl) {
+    sessionStorage.setItem(TOKEN_KEY, fromUrl);
+    history.replaceState(null, '', location.pathname);
+  }
+  return fromUrl ?? sessionStorage.getItem(TOKEN_KEY) ?? '';
+}
+
+function openEvents(token: string, deliver: (event: AuditEvent) => void): EventSource {
+  const source = new EventSource(`/api/events?token=${encodeURIComponent(token)}`);
+  source.onmessage = (message) => deliver(JSON.parse(message.data as string) as AuditEvent);
+  return source;
+}
+
+/** Files of a drop with their paths relative to what was dropped (folders are walked). */
+async function droppedFiles(drop: DataTransfer): Promise<{ path: string; file: File }[]> {
+  const entries = Array.from(drop.items ?? [])
+    .map((item) => item.webkitGetAsEntry?.())
+    .filter((entry): entry is FileSystemEntry => Boolean(entry));
+  if (entries.length > 0) {
+    const files: { path: string; file: File }[] = [];
+    for (const entry of entries) await walk(entry, files);
+    return files;
+  }
+  return Array.from(drop.files).map((file) => ({
+    path: file.webkitRelativePath || file.name,
+    file,
+  }));
+}
+
+async function walk(entry: FileSystemEntry, into: { path: string; file: File }[]): Promise<void> {
+  const path = entry.fullPath.replace(/^\/+/, '');
+  if (entry.isFile) {
+    const file = await new Promise<File>((resolve, reject) =>
+      (entry as FileSystemFileEntry).file(resolve, reject),
+    );
+    into.push({ path, file });
+    return;
+  }
+  const reader = (entry as FileSystemDirectoryEntry).createReader();
+  for (;;) {
+    const batch = await new Promise<FileSystemEntry[]>((resolve, reject) =>
+      reader.readEntries(resolve, reject),
+    );
+    if (batch.length === 0) break;
+    for (const child of batch) await walk(child, into);
+  }
+}
+
+/**
+ * The browser's picker, for a folder: a model folder, or a test-set folder (class subfolders of images,
+ * IDX files, or a folder holding one CSV). Single files can be dropped instead.
+ */
+function pickFiles(): Promise<{ path: string; file: File }[]> {
+  return new Promise((resolve) => {
+    const input = document.createElement('input');
+    input.type = 'file';
+    input.multiple = true;
+    input.webkitdirectory = true;
+    input.addEventListener('change', () =>
+      resolve(
+        Array.from(input.files ?? []).map((file) => ({
+          path: file.webkitRelativePath || file.name,
+          file,
+        })),
+      ),
+    );
+    input.addEventListener('cancel', () => resolve([]));
+    input.click();
+  });
+}

@@ -1,0 +1,40 @@
+import type { HostBridge, PreloadBridge } from '../../../shared/host-bridge';
+import { ApiFailure } from '../../../shared/api-error';
+
+/** The HostBridge over the preload: drops become paths through webUtils (in the preload). */
+export function createElectronApi(preload: PreloadBridge): HostBridge {
+  return {
+    host: 'electron',
+    demo: () => preload.demo(),
+    chooseInput: (purpose) => preload.chooseInput(purpose),
+    inspectModel: (model) => preload.inspectModel(model),
+    inspectTestSet: (testSet, model) => preload.inspectTestSet(testSet, model),
+    startAudit: (settings) => preload.startAudit(settings),
+    cancelAudit: (auditId) => preload.cancelAudit(auditId),
+    onAuditEvent: (listener) => preload.onAuditEvent(listener),
+    onHostCommand: (listener) => preload.onHostCommand(listener),
+    thumbnail: (testSet, model, sampleId) => preload.thumbnail(testSet, model, sampleId),
+    async resolveDrop(_purpose, drop) {
+      const paths = preload.pathsForFiles(Array.from(drop.files)).filter((p) => p.length > 0);
+      if (paths.length === 0) {
+        throw new ApiFailure({
+          kind: 'input',
+          file: 'drop',
+          message: 'drop: nothing that is a file or folder on this computer was dropped.',
+        });
+      }
+      // Several files dropped together (model.json with its shards) are opened as their folder.
+      const path = paths.length === 1 ? paths[0] : parentOf(paths[0]);
+      return { path, label: baseName(path) };
+    },
+  };
+}
+
+function parentOf(path: string): string {
+  const cut = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
+  return cut > 0 ? path.slice(0, cut) : path;
+}
+
+function baseName(path: string): string {
+  return path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
+}

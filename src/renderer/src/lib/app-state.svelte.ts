@@ -1,0 +1,307 @@
+import type {
+  AuditEvent,
+  AuditProgressView,
+  AuditView,
+  HostCommand,
+  InputPurpose,
+  InputRef,
+} from '../../../shared/api';
+import type { DatasetSummary, ModelSummary } from '../../../shared/audit-document';
+import type { HostBridge } from '../../../shared/host-bridge';
+import { errorMessage } from './errors';
+
+export type ViewName = 'start' | 'running' | 'audit';
+
+/** One of the two inputs of the start view. */
+export interface InputSlot<Summary> {
+  ref: InputRef | null;
+  summary: Summary | null;
+  /** Resolving a drop, waiting for the picker, or inspecting. */
+  busy: boolean;
+  error: string | null;
+}
+
+function emptySlot<Summary>(): InputSlot<Summary> {
+  return { ref: null, summary: null, busy: false, error: null };
+}
+
+/**
+ * The app's state: which view shows, the two inputs, the running audit and the finished one.
+ * Views switch by state: start → running → audit (and back to start on cancel, failure or "New audit").
+ */
+export class AppState {
+  readonly api: HostBridge;
+
+  view = $state<ViewName>('start');
+  model = $state<InputSlot<ModelSummary>>(emptySlot());
+  testSet = $state<InputSlot<DatasetSummary>>(emptySlot());
+
+  /** Why the last audit could not start or finished with an error. */
+  runError = $state<string | null>(null);
+  demoBusy = $state(false);
+  demoError = $state<string | null>(null);
+
+  auditId = $state<string | null>(null);
+  progress = $state<AuditProgressView | null>(null);
+  startedAt = $state(0);
+  cancelling = $state(false);
+
+  /** The finished audit; raw because its per-sample arrays are large and never mutated. */
+  audit = $state.raw<AuditView | null>(null);
+  /** The inputs the shown audit was run on (thumbnails need them). */
+  auditInputs = $state.raw<{ model: InputRef; testSet: InputRef } | null>(null);
+
+  readonly canRun = $derived(
+    this.model.summary !== null &&
+      this.testSet.summary !== null &&
+      !this.model.busy &&
+      !this.testSet.busy &&
+      !this.demoBusy,
+  );
+
+  #tokens: Record<InputPurpose, number> = { model: 0, testSet: 0 };
+  #starting = false;
+  #buffered: AuditEvent[] = [];
+  #cancelRequested = false;
+  readonly #unsubscribe: (() => void)[];
+
+  constructor(api: HostBridge) {
+    this.api = api;
+    this.#unsubscribe = [
+      api.onAuditEvent((event) => this.#onEvent(event)),
+      api.onHostCommand((command) => this.#onCommand(command)),
+    ];
+  }
+
+  dispose(): void {
+    for (const unsubscribe of this.#unsubscribe) unsubscribe();
+  }
+
+  /** Commands from the host's own UI (Electron's menu): ignored while an audit runs. */
+  #onCommand(command: HostCommand): void {
+    if (this.view === 'running') return;
+    if (this.view === 'audit') this.newAudit();
+    if (command.type === 'demo') void this.runDemo();
+    else void this.#provide(command.purpose, () => Promise.resolve(command.input));
+  }
+
+  #slot(purpose: InputPurpose): InputSlot<ModelSummary> | InputSlot<DatasetSummary> {
+    return purpose === 'model' ? this.model : this.testSet;
+  }
+
+  /** Files dropped on a drop zone: they replace that input. */
+  drop(purpose: InputPurpose, dataTransfer: DataTransfer): Promise<void> {
+    return this.#provide(purpose, () => this.api.resolveDrop(purpose, dataTransfer));
+  }
+
+  /** The picker (a native dialog, or the browser's file chooser); cancelling it keeps the input. */
+  choose(purpose: InputPurpose): Promise<void> {
+    return this.#provide(purpose, () => this.api.chooseInput(purpose));
+  }
+
+  async #provide(purpose: InputPurpose, getRef: () => Promise<InputRef | null>): Promise<void> {
+    const token = ++this.#tokens[purpose];
+    const slot = this.#slot(purpose);
+    slot.busy = true;
+    slot.error = null;
+    this.runError = null;
+    let ref: InputRef | null;
+    try {
+      ref = await getRef();
+    } catch (error) {
+      if (token !== this.#tokens[purpose]) return;
+      slot.busy = false;
+      slot.error = errorMessage(error);
+      return;
+    }
+    if (token !== this.#tokens[purpose]) return;
+    if (!ref) {
+      slot.busy = false;
+      return;
+    }
+    await this.#setInput(purpose, ref, token);
+  }
+
+  async #setInput(purpose: InputPurpose, ref: InputRef, token: number): Promise<void> {
+    if (purpose === 'model') {
+      this.model.ref = ref;
+      this.model.summary = null;
+      await this.#inspectModel(token);
+    } else {
+      this.testSet.ref = ref;
+      this.testSet.summary = null;
+      await this.#inspectTestSet(token);
+    }
+  }
+
+  async #inspectModel(token: number): Promise<void> {
+    const ref = this.model.ref;
+    if (!ref) return;
+    this.model.busy = true;
+    this.model.error = null;
+    try {
+      const summary = await this.api.inspectModel(ref);
+      if (token !== this.#tokens.model) return;
+      this.model.summary = summary;
+      this.model.busy = false;
+    } catch (error) {
+      if (token !== this.#tokens.model) return;
+      this.model.busy = false;
+      this.model.ref = null;
+      this.model.summary = null;
+      this.model.error = errorMessage(error);
+      // A test set is read against a model: without one its summary no longer holds.
+      this.testSet.summary = null;
+      return;
+    }
+    // The test set's labels are mapped to the model's classes: read it again against this model.
+    if (this.testSet.ref) await this.#inspectTestSet(++this.#tokens.testSet);
+  }
+
+  async #inspectTestSet(token: number): Promise<void> {
+    const ref = this.testSet.ref;
+    const model = this.model.summary ? this.model.ref : null;
+    if (!ref) return;
+    if (!model) {
+      // Waiting for a model; inspected as soon as one is loaded.
+      this.testSet.busy = false;
+      return;
+    }
+    this.testSet.busy = true;
+    this.testSet.error = null;
+    try {
+      const summary = await this.api.inspectTestSet(ref, model);
+      if (token !== this.#tokens.testSet) return;
+      this.testSet.summary = summary;
+      this.testSet.busy = false;
+    } catch (error) {
+      if (token !== this.#tokens.testSet) return;
+      this.testSet.busy = false;
+      this.testSet.ref = null;
+      this.testSet.summary = null;
+      this.testSet.error = errorMessage(error);
+    }
+  }
+
+  /** Forgets one input (the drop zone's "remove" action). */
+  clear(purpose: InputPurpose): void {
+    this.#tokens[purpose]++;
+    const slot = this.#slot(purpose);
+    slot.ref = null;
+    slot.summary = null;
+    slot.busy = false;
+    slot.error = null;
+    if (purpose === 'model') this.testSet.summary = null;
+  }
+
+  /** The built-in demo: load both inputs and start the audit right away. */
+  async runDemo(): Promise<void> {
+    if (this.demoBusy) return;
+    this.demoBusy = true;
+    this.demoError = null;
+    this.runError = null;
+    try {
+      const { model, testSet } = await this.api.demo();
+      const modelToken = ++this.#tokens.model;
+      const testToken = ++this.#tokens.testSet;
+      this.testSet.ref = testSet;
+      this.testSet.summary = null;
+      this.testSet.error = null;
+      this.model.error = null;
+      this.model.ref = model;
+      this.model.summary = null;
+      this.testSet.busy = true;
+      await this.#inspectModel(modelToken);
+      if (modelToken !== this.#tokens.model) return;
+      // The model failed: the test set waits for another one.
+      if (testToken === this.#tokens.testSet) this.testSet.busy = false;
+    } catch (error) {
+      this.demoError = errorMessage(error);
+      return;
+    } finally {
+      this.demoBusy = false;
+    }
+    if (this.canRun) await this.run();
+  }
+
+  async run(): Promise<void> {
+    const model = this.model.ref;
+    const testSet = this.testSet.ref;
+    if (!model || !testSet || !this.canRun) return;
+    this.runError = null;
+    this.progress = { phase: 'loading' };
+    this.auditId = null;
+    this.cancelling = false;
+    this.#cancelRequested = false;
+    this.#buffered = [];
+    this.startedAt = performance.now();
+    this.auditInputs = { model, testSet };
+    this.view = 'running';
+    this.#starting = true;
+    try {
+      const { auditId } = await this.api.startAudit({ model, testSet });
+      this.auditId = auditId;
+    } catch (error) {
+      this.#starting = false;
+      this.view = 'start';
+      this.runError = errorMessage(error);
+      return;
+    }
+    this.#starting = false;
+    const buffered = this.#buffered;
+    this.#buffered = [];
+    for (const event of buffered) this.#onEvent(event);
+    if (this.#cancelRequested && this.view === 'running') await this.cancel();
+  }
+
+  async cancel(): Promise<void> {
+    if (this.view !== 'running') return;
+    this.cancelling = true;
+    if (!this.auditId) {
+      this.#cancelRequested = true;
+      return;
+    }
+    try {
+      await this.api.cancelAudit(this.auditId);
+    } catch (error) {
+      // The audit may have just finished; its 'done' event decides what shows.
+      this.cancelling = false;
+      this.runError = errorMessage(error);
+    }
+  }
+
+  /** Back to the start view with the inputs still loaded. */
+  newAudit(): void {
+    this.view = 'start';
+    this.audit = null;
+    this.auditId = null;
+    this.progress = null;
+  }
+
+  #onEvent(event: AuditEvent): void {
+    if (this.#starting && this.auditId === null) {
+      this.#buffered.push(event);
+      return;
+    }
+    if (event.auditId !== this.auditId || this.view !== 'running') return;
+    switch (event.type) {
+      case 'progress':
+        this.progress = event.progress;
+        break;
+      case 'done':
+        this.audit = event.audit;
+        this.view = 'audit';
+        this.cancelling = false;
+        break;
+      case 'failed':
+        this.view = 'start';
+        this.cancelling = false;
+        this.runError = errorMessage(event.error);
+        break;
+      case 'cancelled':
+        this.view = 'start';
+        this.cancelling = false;
+        break;
+    }
+  }
+}

@@ -1,0 +1,50 @@
+import type { DatasetSummary, ModelSummary, OutputKind } from '../../../shared/audit-document';
+import type { VerdictKind } from '../../../core/types';
+
+/** What a model's output is, in words (users mix up logits and probabilities). */
+export function describeOutput(kind: OutputKind): string {
+  switch (kind) {
+    case 'softmax':
+      return 'Softmax probabilities';
+    case 'logits':
+      return 'Logits (softmax applied)';
+    case 'probabilities':
+      return 'Probabilities';
+    case 'sigmoid':
+      return 'Sigmoid (binary)';
+    case 'sigmoid-probability':
+      return 'Sigmoid probability (binary)';
+  }
+}
+
+export function modelFormatLabel(format: ModelSummary['format']): string {
+  return format === 'layers' ? 'TF.js layers model' : 'TF.js graph model';
+}
+
+export function formatLabel(format: DatasetSummary['format']): string {
+  switch (format) {
+    case 'image-folder':
+      return 'Image folder';
+    case 'csv':
+      return 'CSV';
+    case 'idx':
+      return 'IDX files';
+  }
+}
+
+export function verdictTitle(kind: VerdictKind): string {
+  switch (kind) {
+    case 'overconfident':
+      return 'Overconfident';
+    case 'underconfident':
+      return 'Underconfident';
+    case 'well-calibrated':
+      return 'Well calibrated';
+  }
+}
+
+export const PHASE_LABELS = {
+  loading: 'Loading the model and the test set',
+  inference: 'Running the model',
+  metrics: 'Computing metrics and intervals',
+} as const;

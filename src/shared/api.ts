@@ -1,0 +1,83 @@
+import type { AuditDocument, DatasetSummary, ModelSummary, PixelScaling } from './audit-document';
+
+/**
+ * The one typed API the renderer talks to. The Electron host implements it in its preload (IPC to the
+ * main process); the browser host implements it in the page (HTTP to a localhost server). Everything
+ * that crosses it is plain JSON. Dropped files are the one thing that needs the DOM: see host-bridge.ts.
+ */
+export interface CalibrationAuditApi {
+  readonly host: 'electron' | 'browser';
+
+  /** The built-in demo: a Fashion-MNIST CNN and the real Fashion-MNIST test split. */
+  demo(): Promise<{ model: InputRef; testSet: InputRef }>;
+
+  /** Asks the user for a model folder or a test set (a native dialog, or the browser's file picker). */
+  chooseInput(purpose: InputPurpose): Promise<InputRef | null>;
+
+  inspectModel(model: InputRef): Promise<ModelSummary>;
+  /** Opens a test set against a model (labels are mapped to the model's classes). */
+  inspectTestSet(testSet: InputRef, model: InputRef): Promise<DatasetSummary>;
+
+  /** Starts an audit; progress and the outcome arrive as AuditEvents. */
+  startAudit(request: AuditSettings): Promise<{ auditId: string }>;
+  cancelAudit(auditId: string): Promise<void>;
+  onAuditEvent(listener: (event: AuditEvent) => void): () => void;
+
+  /** A PNG data URL of one test sample (for flagged mistakes), when the test set has images. */
+  thumbnail(testSet: InputRef, model: InputRef, sampleId: string): Promise<string | null>;
+
+  /** Commands from the host's own UI (Electron's menu); the browser host sends none. */
+  onHostCommand(listener: (command: HostCommand) => void): () => void;
+}
+
+export type HostCommand =
+  { type: 'demo' } | { type: 'input'; purpose: InputPurpose; input: InputRef };
+
+export type InputPurpose = 'model' | 'testSet';
+
+/** Something the host can open: a path on the host's machine, and a name to show. */
+export interface InputRef {
+  path: string;
+  label: string;
+}
+
+export interface AuditSettings {
+  model: InputRef;
+  testSet: InputRef;
+  bins?: number;
+  bootstrapResamples?: number;
+  seed?: number;
+  scaling?: PixelScaling;
+  labelColumn?: string;
+}
+
+export interface AuditProgressView {
+  phase: 'loading' | 'inference' | 'metrics';
+  done?: number;
+  total?: number;
+  rate?: number;
+  etaSeconds?: number | null;
+}
+
+/** A finished audit as the views need it: the document plus per-sample confidence for re-binning. */
+export interface AuditView {
+  auditId: string;
+  document: AuditDocument;
+  /** Top-label confidence per sample, in test-set order. */
+  confidences: number[];
+  /** 1 where the prediction is right, 0 where wrong, in test-set order. */
+  correct: number[];
+}
+
+/** A problem the user can act on; `file` names the file it is in when there is one. */
+export interface ApiError {
+  kind: 'input' | 'internal';
+  file?: string;
+  message: string;
+}
+
+export type AuditEvent =
+  | { type: 'progress'; auditId: string; progress: AuditProgressView }
+  | { type: 'done'; auditId: string; audit: AuditView }
+  | { type: 'failed'; auditId: string; error: ApiError }
+  | { type: 'cancelled'; auditId: string };

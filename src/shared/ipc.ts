@@ -1,0 +1,22 @@
+/** IPC channel names shared by the Electron main process and the preload. */
+export const IPC = {
+  /** invoke(method, args) → CallOutcome */
+  call: 'calibration-audit:call',
+  /** invoke(purpose) → CallOutcome<InputRef | null> */
+  chooseInput: 'calibration-audit:choose-input',
+  /** main → renderer: AuditEvent */
+  auditEvent: 'calibration-audit:audit-event',
+  /** main → renderer: HostCommand from the menu */
+  hostCommand: 'calibration-audit:host-command',
+} as const;
+
+/** The API calls the main process serves over IPC.call. */
+export const IPC_CALLS = [
+  'demo',
+  'inspectModel',
+  'inspectTestSet',
+  'startAudit',
+  'cancelAudit',
+  'thumbnail',
+] as const;
+export type IpcCall = (typeof IPC_CALLS)[number];

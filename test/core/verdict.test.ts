@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { calibrationVerdict, type VerdictInputs } from '../../src/core/verdict';
+import type { ReliabilityBin } from '../../src/core/types';
+
+const estimate = (value: number, lo = value, hi = value) => ({
+  value,
+  ci95: [lo, hi] as [number, number],
+});
+
+function bin(
+  count: number,
+  accuracy: number,
+  confidence: number,
+  interval: [number, number],
+): ReliabilityBin {
+  return {
+    lower: 0,
+    upper: 1,
+    count,
+    accuracy,
+    confidence,
+    gap: confidence - accuracy,
+    accuracyInterval: interval,
+  };
+}
+
+const base: VerdictInputs = {
+  ece: estimate(0.024, 0.019, 0.029),
+  overconfidenceGap: estimate(0.022, 0.015, 0.03),
+  averageConfidence: estimate(0.912),
+  accuracy: estimate(0.89),
+  bins: [],
+  binGapMargin: 0.02,
+  hasIntervals: true,
+};
+
+describe('calibrationVerdict', () => {
+  it('writes the brief example', () => {
+    expect(calibrationVerdict(base)).toEqual({
+      kind: 'overconfident',
+      text: 'Overconfident: 91.2% mean confidence, 89.0% accuracy, ECE 2.4% (95% CI 1.9–2.9%)',
+    });
+  });
+
+  it('is well calibrated when the ECE interval reaches below 1%', () => {
+    const v = calibrationVerdict({ ...base, ece: estimate(0.012, 0.008, 0.016) });
+    expect(v.kind).toBe('well-calibrated');
+    expect(v.text).toBe(
+      'Well calibrated: 91.2% mean confidence, 89.0% accuracy, ECE 1.2% (95% CI 0.8–1.6%)',
+    );
+  });
+
+  it('is underconfident when the gap interval lies below 0', () => {
+    const v = calibrationVerdict({
+      ...base,
+      overconfidenceGap: estimate(-0.03, -0.04, -0.02),
+      averageConfidence: estimate(0.86),
+    });
+    expect(v.kind).toBe('underconfident');
+    expect(v.text.startsWith('Underconfident: 86.0% mean confidence')).toBe(true);
+  });
+
+  it('looks at significant bins when the gap interval contains 0', () => {
+    const mixed = { ...base, overconfidenceGap: estimate(0.001, -0.01, 0.012) };
+    // No bin differs significantly: the ECE is binning noise.
+    expect(calibrationVerdict({ ...mixed, bins: [bin(50, 0.9, 0.92, [0.79, 0.96])] }).kind).toBe(
+      'well-calibrated',
+    );
+    // 400 samples 10 points overconfident, 100 samples 20 points underconfident: mostly over.
+    const bins = [bin(400, 0.8, 0.9, [0.76, 0.84]), bin(100, 0.7, 0.5, [0.6, 0.78])];
+    const v = calibrationVerdict({ ...mixed, bins });
+    expect(v.kind).toBe('overconfident');
+    expect(v.text.startsWith('Mixed, mostly overconfident:')).toBe(true);
+  });
+
+  it('leaves the interval out without resampling', () => {
+    const v = calibrationVerdict({
+      ...base,
+      ece: estimate(0.024),
+      overconfidenceGap: estimate(0.022),
+      hasIntervals: false,
+    });
+    expect(v.text).toBe('Overconfident: 91.2% mean confidence, 89.0% accuracy, ECE 2.4%');
+  });
+});
