@@ -2,16 +2,14 @@
 // `npm start`: builds the app, then opens the desktop app. Where Electron's binary cannot be had
 // (its download is blocked), says so in one line and starts the browser host instead.
 import { spawn, spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const require = createRequire(import.meta.url);
 
 const build = spawnSync(
   process.execPath,
-  [require.resolve('electron-vite/bin/electron-vite.js'), 'build'],
+  [path.join(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'],
   {
     cwd: root,
     stdio: ['ignore', 'ignore', 'inherit'],
