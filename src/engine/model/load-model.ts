@@ -6,6 +6,7 @@ import { readModelJson, type ModelFormat, type ModelJsonFile } from './model-jso
 import type { ModelSummary } from '../../shared/audit-document';
 import type { PixelScaling } from '../data';
 import { readModelMetadata } from './model-metadata';
+import { normalizeKeras3Topology } from './keras3-topology';
 import { exposeLogits, type OutputKind } from './output-head';
 import { checkWeightShards, readWeightShards } from './weight-shards';
 import { toClassScores, type ClassScores } from './class-scores';
@@ -46,6 +47,7 @@ export async function loadModel(location: string): Promise<LoadedModel> {
   const fingerprint = await fingerprintModel(modelJson, shards);
 
   const topology = structuredClone(modelJson.json.modelTopology) as Record<string, unknown>;
+  if (modelJson.format === 'layers') normalizeKeras3Topology(topology);
   const head = modelJson.format === 'layers' ? exposeLogits(topology) : { kind: null, units: null };
   const handler: tf.io.IOHandler = {
     load: () =>
