@@ -59,7 +59,9 @@ describe('runAudit', () => {
     await saveTinyModel(model, { classNames: ['x', 'y', 'z'] });
     const error = await runAudit({ modelPath: model, dataPath: csv }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InputError);
-    expect((error as InputError).message).toMatch(/row 1: label "a" is not one of the model's classes/);
+    expect((error as InputError).message).toMatch(
+      /row 1: label "a" is not one of the model's classes/,
+    );
   });
 
   it('stops with CancelledError when cancelled', async () => {
