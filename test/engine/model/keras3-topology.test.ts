@@ -69,7 +69,12 @@ describe('Keras 3 model JSON', () => {
     await writeFile(file, JSON.stringify(json));
     // TF.js itself cannot read it.
     await expect(
-      tf.loadLayersModel(tf.io.fromMemory(json.modelTopology, json.weightsManifest[0].weights)),
+      tf.loadLayersModel(
+        tf.io.fromMemory({
+          modelTopology: json.modelTopology,
+          weightSpecs: json.weightsManifest[0].weights,
+        }),
+      ),
     ).rejects.toThrow();
 
     const loaded = await loadModel(folder);
