@@ -1,0 +1,19 @@
+/** The history: the only module that issues SQL. See docs/storage.md. */
+export type {
+  AuditComparison,
+  AuditFilter,
+  AuditSummary,
+  CompareOptions,
+  FinetuneArmSummary,
+  FinetuneFilter,
+  FinetuneSummary,
+  History,
+  HistoryOptions,
+  SaveFinetuneOptions,
+  StoredAudit,
+  StoredFinetune,
+  StoredSamples,
+  TrendPoint,
+} from './history';
+export { defaultHistoryPath, openHistory } from './sqlite-history';
+export { SCHEMA_VERSION } from './schema';
