@@ -37,7 +37,12 @@ export { misclassificationAuroc, aurc, riskCoverageCurve } from './ranking';
 export { logitGaps, logitGapSummary } from './logit-gap';
 export { confusionMatrix, perClassStats } from './per-class';
 export { flagConfidentErrors, flagOverconfidentBins, flagClasses } from './flags';
-export { calibrationVerdict, WELL_CALIBRATED_ECE, type VerdictInputs } from './verdict';
+export {
+  calibrationVerdict,
+  WELL_CALIBRATED_ECE,
+  WIDE_ECE_INTERVAL,
+  type VerdictInputs,
+} from './verdict';
 export { computePointEstimates, type PointEstimates } from './point-estimates';
 export {
   bootstrapIntervals,

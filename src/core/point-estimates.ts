@@ -4,6 +4,7 @@ import { METRIC_NAMES, type MetricName, type Predictions } from './types';
 import {
   prepareResampling,
   WeightedEvaluator,
+  warmUpWeightedPass,
   METRIC_INDEX,
   type ResamplingData,
 } from './weighted-pass';
@@ -27,6 +28,8 @@ export interface PointEstimates {
  * a finer grid than resamples use.
  */
 export function computePointEstimates(predictions: Predictions, binCount: number): PointEstimates {
+  // First, so that V8 compiles the hot loops while the steps below run.
+  warmUpWeightedPass();
   const { numClasses: K, labels, probs } = predictions;
   const n = labels.length;
   const top = topLabel(probs, K);

@@ -1,8 +1,13 @@
 import type { MetricEstimate, ReliabilityBin, Verdict } from './types';
 
-/** ECE whose 95% interval reaches below this counts as well calibrated (Guo et al.'s
- * temperature-scaled CIFAR/ImageNet models land at 0.8–1.9%). */
+/**
+ * ECE whose 95% interval reaches below this counts as well calibrated (Guo et al.'s
+ * temperature-scaled CIFAR/ImageNet models land at 0.8–1.9%).
+ */
 export const WELL_CALIBRATED_ECE = 0.01;
+
+/** An ECE interval wider than this says too little to call a model well calibrated outright. */
+export const WIDE_ECE_INTERVAL = 0.05;
 
 export interface VerdictInputs {
   ece: MetricEstimate;
@@ -19,7 +24,8 @@ export interface VerdictInputs {
 
 /**
  * The rule, in order:
- * 1. ECE's 95% interval reaches below 1% → well calibrated.
+ * 1. ECE's 95% interval reaches below 1% → well calibrated; worded "not clearly miscalibrated"
+ *    when the interval is wider than 5 points (too few samples to tell).
  * 2. The interval of mean confidence − accuracy lies above 0 → overconfident; below 0 →
  *    underconfident.
  * 3. Otherwise the errors cancel out overall. If some bins are significantly off (|gap| >
@@ -32,7 +38,9 @@ export function calibrationVerdict(inputs: VerdictInputs): Verdict {
   const { ece, overconfidenceGap: gap, bins, binGapMargin } = inputs;
   const numbers = describe(inputs);
   if (ece.ci95[0] < WELL_CALIBRATED_ECE) {
-    return { kind: 'well-calibrated', text: `Well calibrated: ${numbers}` };
+    const wide = ece.ci95[1] - ece.ci95[0] > WIDE_ECE_INTERVAL;
+    const label = wide ? 'Not clearly miscalibrated (too few samples to tell)' : 'Well calibrated';
+    return { kind: 'well-calibrated', text: `${label}: ${numbers}` };
   }
   if (gap.ci95[0] > 0) return { kind: 'overconfident', text: `Overconfident: ${numbers}` };
   if (gap.ci95[1] < 0) return { kind: 'underconfident', text: `Underconfident: ${numbers}` };

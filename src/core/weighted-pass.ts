@@ -11,15 +11,17 @@
  *    order, summed in registers; a segment's residual mass is split between its two grid nodes
  *    from Σ w r and Σ w r c, because the split fraction is linear in c;
  *  - equal-mass groups follow the cumulative weight (copies of one sample may straddle groups);
- *  - AUROC and AURC take runs of equal confidence together (copies of a sample always are one);
- *    AURC = (1/n) Σ_k errors(top k)/k = (1/n) Σ over wrong copies at descending rank r of
- *    (H[n] − H[r−1]), so a run of weight W with E wrong below a ranks adds
- *    (E/W)·(W·H[n] − (CH[a+W] − CH[a])) with CH the cumulative sums of the harmonic numbers H;
+ *  - AUROC counts (right, wrong) pairs from the wrong side: each wrong copy pairs with the
+ *    right weight below it. AURC = (1/n) Σ_k errors(top k)/k = (1/n) Σ over wrong copies at
+ *    descending rank r of (H[n] − H[r−1]); a sample of weight w ranked after a higher ones adds
+ *    w·H[n] − (CH[a+w] − CH[a]) if wrong, with CH the cumulative sums of the harmonic numbers.
+ *    Runs of equal confidence (ties) are scored together afterwards, as the mean over their
+ *    orders (the copies of one untied sample need no averaging: all right or all wrong);
  *  - classwise ECE: with D_mk = Σ w (p_ik − [y_i = k]) over the samples whose p_ik is in bin m,
  *    the bins m >= 1 come from sparse cell lists (at most M entries per sample; the top label's
  *    entry is added by the pass from the confidence) and bin 0 is the total minus the others,
  *    D_0k = Σ_i w_i (p_ik − [y_i = k]) − Σ_{m>=1} D_mk. The totals, like the NLL and Brier
- *    sums, are dot products with a row-major float32 matrix read six columns at a time;
+ *    sums, are dot products with a row-major float32 matrix read twelve columns at a time;
  *  - smooth ECE uses a grid chosen from the full-data bandwidth σ* and looks for the fixed point
  *    near σ*.
  */
@@ -39,7 +41,7 @@ const RESAMPLE_GRID_STEPS_PER_SIGMA = 5;
 const MIN_RESAMPLE_GRID_INTERVALS = 200;
 
 /** Columns of the dense matrix read together. */
-const DENSE_GROUP = 6;
+const DENSE_GROUP = 12;
 
 /** Per-sample data in ascending-confidence order (ties by sample index). */
 export interface ResamplingData {
@@ -51,9 +53,9 @@ export interface ResamplingData {
   /** Top-label confidence per sorted sample (float32, as the probabilities it comes from). */
   confidence: Float32Array;
   /**
-   * Two integers per sorted sample: correct + 2·tie, tie being 0 when no other sample has the
-   * same confidence and otherwise the 1-based index of its run of equal confidences; and the
-   * classwise cell of the top label, prediction·M + bin.
+   * Two integers per sorted sample: correct + 2·tied + 4·run, and the classwise cell of the
+   * top label, prediction·M + bin. tied is 1 when another sample has the same confidence, and
+   * run is then the 1-based index of that run of equal confidences (0 otherwise).
    */
   codes: Int32Array;
   /** Number of runs of equal confidence (ties). */
@@ -63,7 +65,7 @@ export interface ResamplingData {
   meanBrier: number;
   /**
    * Per sorted sample p_ik − [y_i = k] for every class (see denseRows for labels below 0.5),
-   * then NLL and Brier; row-major, rows padded with zeros to denseWidth (a multiple of 6).
+   * then NLL and Brier; row-major, rows padded with zeros to denseWidth (a multiple of 12).
    */
   dense: Float32Array;
   denseWidth: number;
@@ -75,7 +77,7 @@ export interface ResamplingData {
   segmentNode: Int32Array;
   /** Equal-mass group g starts at cumulative weight adaptiveBounds[g]. */
   adaptiveBounds: Int32Array;
-  /** harmonic[n] = Σ_{k<=n} 1/k. */
+  /** H[n] = Σ_{k<=n} 1/k. */
   harmonicN: number;
   /** cumulativeHarmonic[m] = Σ_{r<m} H[r]. */
   cumulativeHarmonic: Float64Array;
@@ -162,7 +164,7 @@ function sortedSamples(
     const tiedAbove = j < n - 1 && confidence[j + 1] === c;
     if (tiedAbove && !tiedBelow) tieCount++;
     const bin = equalWidthBinIndex(c, M);
-    codes[2 * j] = correct[i] + (tiedBelow || tiedAbove ? 2 * tieCount : 0);
+    codes[2 * j] = correct[i] + (tiedBelow || tiedAbove ? 2 + 4 * tieCount : 0);
     codes[2 * j + 1] = top.prediction[i] * M + bin;
     const node = gridNode(c, G);
     if (bin !== previousBin || node !== previousNode) {
@@ -328,10 +330,30 @@ const SUM_COUNT = 5;
  * Drops positions with count 0: kept[t] is a sorted position and keptWeight[t] its count.
  * Branch-free, because whether a count is 0 is unpredictable.
  */
-export function compact(counts: Int32Array, kept: Int32Array, keptWeight: Float64Array): number {
+function compact(counts: Int32Array, kept: Int32Array, keptWeight: Float64Array): number {
   let t = 0;
   const n = counts.length;
-  for (let j = 0; j < n; j++) {
+  let j = 0;
+  // Unrolled by four: the loop overhead is a large part of so little work.
+  for (; j + 3 < n; j += 4) {
+    const a = counts[j];
+    const b = counts[j + 1];
+    const c = counts[j + 2];
+    const d = counts[j + 3];
+    kept[t] = j;
+    keptWeight[t] = a;
+    t += -a >>> 31;
+    kept[t] = j + 1;
+    keptWeight[t] = b;
+    t += -b >>> 31;
+    kept[t] = j + 2;
+    keptWeight[t] = c;
+    t += -c >>> 31;
+    kept[t] = j + 3;
+    keptWeight[t] = d;
+    t += -d >>> 31;
+  }
+  for (; j < n; j++) {
     const x = counts[j];
     kept[t] = j;
     keptWeight[t] = x;
@@ -341,7 +363,7 @@ export function compact(counts: Int32Array, kept: Int32Array, keptWeight: Float6
 }
 
 /** segmentEnd[s] = first t with kept[t] >= segmentStart[s + 1] (binary search). */
-export function segmentEnds(
+function segmentEnds(
   segmentStart: Int32Array,
   kept: Int32Array,
   keptCount: number,
@@ -365,7 +387,7 @@ export function segmentEnds(
  * loop: V8 then optimises it whole rather than re-entering on-stack-replaced code that
  * deoptimises in code after a hot loop.
  */
-export function accumulate(
+function accumulate(
   d: ResamplingData,
   kept: Int32Array,
   keptWeight: Float64Array,
@@ -398,7 +420,7 @@ export function accumulate(
   let wrongBelow = 0;
   let rightBelowWrong = 0;
   let aurc = 0;
-  const { right: tieRight, wrong: tieWrong, endPosition: tieEnd, endWrong: tieEndWrong } = ties;
+  const { weight: tieWeight, wrong: tieWrong, endPosition: tieEnd, endWrong: tieEndWrong } = ties;
 
   let t = 0;
   for (let s = 0; s < segments; s++) {
@@ -432,24 +454,22 @@ export function accumulate(
       }
       residualSum += residual;
 
-      const tie = code >> 1;
-      if (tie === 0) {
-        // Most predictions are right and need nothing here: AUROC counts (right, wrong)
-        // pairs from the wrong side, AURC only sums over wrong copies.
-        if (y === 0) {
-          rightBelowWrong += x * (position - wrongBelow);
-          wrongBelow += x;
-          aurc += CH[n - position] - CH[n - position - xi];
-        }
-      } else {
-        // Runs of ties are scored afterwards from their totals (tieContributions).
-        const wrong = x - x * y;
-        tieRight[tie] += x * y;
-        tieWrong[tie] += wrong;
-        tieEnd[tie] = position + xi;
-        tieEndWrong[tie] = wrongBelow + wrong;
-        wrongBelow += wrong;
+      const wrong = x - x * y;
+      if ((code & 3) === 0) {
+        // A wrong prediction with no tie. AUROC counts (right, wrong) pairs from the wrong
+        // side and AURC sums over wrong copies only, so right ones need nothing here.
+        rightBelowWrong += x * (position - wrongBelow);
+        aurc += CH[n - position] - CH[n - position - xi];
       }
+      if ((code & 2) !== 0) {
+        // Runs of ties are scored afterwards from these sums (tieContributions).
+        const run = code >> 2;
+        tieWeight[run] += x;
+        tieWrong[run] += wrong;
+        tieEnd[run] = position + xi;
+        tieEndWrong[run] = wrongBelow + wrong;
+      }
+      wrongBelow += wrong;
       position += xi;
     }
     const bin = segmentBin[s];
@@ -468,53 +488,55 @@ export function accumulate(
   sums[SUM_WRONG] = wrongBelow;
 }
 
-/** Per run of tied confidences (index 1..tieCount): weights and where the run ended. */
+/** Per run of ties (index 1..tieCount): weight, wrong weight and where the run ended. */
 export interface TieSums {
-  right: Float64Array;
+  weight: Float64Array;
   wrong: Float64Array;
   /** Cumulative weight at the end of the run. */
   endPosition: Float64Array;
-  /** Wrong weight up to the end of the run. */
+  /** Cumulative wrong weight at the end of the run. */
   endWrong: Float64Array;
 }
 
-function createTieSums(count: number): TieSums {
+function createTieSums(tieCount: number): TieSums {
   return {
-    right: new Float64Array(count + 1),
-    wrong: new Float64Array(count + 1),
-    endPosition: new Float64Array(count + 1),
-    endWrong: new Float64Array(count + 1),
+    weight: new Float64Array(tieCount + 1),
+    wrong: new Float64Array(tieCount + 1),
+    endPosition: new Float64Array(tieCount + 1),
+    endWrong: new Float64Array(tieCount + 1),
   };
 }
 
 /**
- * AUROC and AURC terms of the runs of ties: the E wrong of a run of weight W starting at
- * cumulative weight `start` have start − (wrong below) right copies strictly below, the run's
- * R·E tied pairs count as half below, and its wrong fraction E/W spread over its ranks adds
- * (E/W)·(CH[n − start] − CH[n − end]).
+ * AUROC and AURC terms of the runs of ties. A run of weight W with E wrong, ending at
+ * cumulative weight `end`, starts at end − W; its E wrong have start − (wrong below) right
+ * copies strictly below, its R·E tied pairs count one half, and its wrong fraction E/W spread
+ * over its ranks adds (E/W)·(CH[n − start] − CH[n − end]) to the AURC sum.
  */
-export function tieContributions(d: ResamplingData, ties: TieSums, sums: Float64Array): void {
+function tieContributions(d: ResamplingData, ties: TieSums, sums: Float64Array): void {
   const n = d.sampleCount;
   const CH = d.cumulativeHarmonic;
   let pairsBelow = 0;
   let aurc = 0;
   for (let g = 1; g <= d.tieCount; g++) {
-    const right = ties.right[g];
-    const wrong = ties.wrong[g];
-    const weight = right + wrong;
+    const weight = ties.weight[g];
     if (weight === 0) continue;
-    const end = ties.endPosition[g];
-    const start = end - weight;
-    const rightBelow = start - (ties.endWrong[g] - wrong);
-    pairsBelow += wrong * rightBelow + 0.5 * right * wrong;
-    aurc += (wrong / weight) * (CH[n - start] - CH[n - end]);
+    const wrong = ties.wrong[g];
+    const right = weight - wrong;
+    const endPosition = ties.endPosition[g];
+    const startPosition = endPosition - weight;
+    pairsBelow += wrong * (startPosition - (ties.endWrong[g] - wrong)) + 0.5 * right * wrong;
+    aurc += (wrong / weight) * (CH[n - startPosition] - CH[n - endPosition]);
   }
   sums[SUM_RIGHT_BELOW_WRONG] += pairsBelow;
   sums[SUM_AURC] += aurc;
 }
 
-/** out[k] = Σ_t keptWeight[t] · dense[kept[t]·width + k], six columns per sweep. */
-export function denseSums(
+/**
+ * out[k] = Σ_t keptWeight[t] · dense[kept[t]·width + k], twelve columns per sweep: a wider
+ * sweep would spill registers, a narrower one reads every row and the kept lists again.
+ */
+function denseSums(
   dense: Float32Array,
   width: number,
   kept: Int32Array,
@@ -529,6 +551,12 @@ export function denseSums(
     let a3 = 0;
     let a4 = 0;
     let a5 = 0;
+    let a6 = 0;
+    let a7 = 0;
+    let a8 = 0;
+    let a9 = 0;
+    let a10 = 0;
+    let a11 = 0;
     for (let t = 0; t < keptCount; t++) {
       const x = keptWeight[t];
       const o = kept[t] * width + k0;
@@ -538,6 +566,12 @@ export function denseSums(
       a3 += x * dense[o + 3];
       a4 += x * dense[o + 4];
       a5 += x * dense[o + 5];
+      a6 += x * dense[o + 6];
+      a7 += x * dense[o + 7];
+      a8 += x * dense[o + 8];
+      a9 += x * dense[o + 9];
+      a10 += x * dense[o + 10];
+      a11 += x * dense[o + 11];
     }
     out[k0] = a0;
     out[k0 + 1] = a1;
@@ -545,11 +579,17 @@ export function denseSums(
     out[k0 + 3] = a3;
     out[k0 + 4] = a4;
     out[k0 + 5] = a5;
+    out[k0 + 6] = a6;
+    out[k0 + 7] = a7;
+    out[k0 + 8] = a8;
+    out[k0 + 9] = a9;
+    out[k0 + 10] = a10;
+    out[k0 + 11] = a11;
   }
 }
 
 /** Σ_e counts[position_e] · value_e for each cell. */
-export function cellSums(d: ResamplingData, counts: Int32Array, out: Float64Array): void {
+function cellSums(d: ResamplingData, counts: Int32Array, out: Float64Array): void {
   const { cellStart, cellPosition, cellValue } = d;
   const cells = cellStart.length - 1;
   for (let cell = 0; cell < cells; cell++) {
@@ -610,7 +650,7 @@ export class WeightedEvaluator {
     binWeight.fill(0);
     binResidual.fill(0);
     topCell.fill(0);
-    ties.right.fill(0);
+    ties.weight.fill(0);
     ties.wrong.fill(0);
     const keptCount = compact(counts, kept, keptWeight);
     segmentEnds(d.segmentStart, kept, keptCount, segmentEnd);
@@ -671,32 +711,37 @@ export class WeightedEvaluator {
 let warmedUp = false;
 
 /**
- * Runs the pass once on a tiny data set with ties, repeated counts and group boundaries, so
- * that every branch has type feedback before V8 optimises the hot loops. Without this, code
- * optimised during the first large evaluation deoptimises at a branch it never saw (a run of
- * tied confidences, say) on every later call and spends the rest of the loop unoptimised,
- * which made resamples about twice as slow.
+ * Runs the preparation and the pass a few times on a small synthetic data set with ties,
+ * repeated counts, wrong predictions and group boundaries, so that every branch has type
+ * feedback and V8 has optimised the hot functions (on its compiler thread, while the caller
+ * goes on) before they meet real data. Without it, code optimised during the first large
+ * evaluation deoptimised at branches it had never seen (a run of tied confidences, say) and
+ * ran the rest of the loop unoptimised, on every later call.
  */
 export function warmUpWeightedPass(): void {
   if (warmedUp) return;
   warmedUp = true;
-  const n = 48;
+  const n = 1024;
   const K = 3;
+  const rng = new Rng(1);
   const labels = new Int32Array(n);
   const probs = new Float32Array(n * K);
+  const logits = new Float32Array(n * K);
   for (let i = 0; i < n; i++) {
-    labels[i] = i % K;
-    const top = i % 4 === 0 ? 0.5 : 0.34 + (0.66 * i) / n;
-    const prediction = (i * 7) % K;
-    for (let k = 0; k < K; k++) probs[i * K + k] = k === prediction ? top : (1 - top) / (K - 1);
+    labels[i] = rng.nextInt(K);
+    const prediction = rng.nextFloat() < 0.7 ? labels[i] : rng.nextInt(K);
+    const top = i % 4 === 0 ? 0.5 : 0.34 + 0.66 * rng.nextFloat();
+    for (let k = 0; k < K; k++) {
+      probs[i * K + k] = k === prediction ? top : (1 - top) / (K - 1);
+      logits[i * K + k] = Math.log(probs[i * K + k]);
+    }
   }
-  const predictions = { numClasses: K, labels, probs };
-  const data = prepareResampling(predictions, 4, 0.1);
+  prepareResampling({ numClasses: K, labels, probs }, 15, 0.1);
+  const data = prepareResampling({ numClasses: K, labels, probs, logits }, 15, 0.1);
   const evaluator = new WeightedEvaluator(data);
   const out = new Float64Array(METRIC_NAMES.length);
-  const rng = new Rng(1);
   const counts = new Int32Array(n);
-  for (let round = 0; round < 4; round++) {
+  for (let round = 0; round < 8; round++) {
     if (round === 0) counts.fill(1);
     else rng.fillMultinomialCounts(counts);
     evaluator.evaluate(counts, out);

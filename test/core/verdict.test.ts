@@ -60,6 +60,12 @@ describe('calibrationVerdict', () => {
     expect(v.text.startsWith('Underconfident: 86.0% mean confidence')).toBe(true);
   });
 
+  it('says when the interval is too wide to tell', () => {
+    const v = calibrationVerdict({ ...base, ece: estimate(0.3, 0, 0.6) });
+    expect(v.kind).toBe('well-calibrated');
+    expect(v.text.startsWith('Not clearly miscalibrated (too few samples to tell): ')).toBe(true);
+  });
+
   it('looks at significant bins when the gap interval contains 0', () => {
     const mixed = { ...base, overconfidenceGap: estimate(0.001, -0.01, 0.012) };
     // No bin differs significantly: the ECE is binning noise.
