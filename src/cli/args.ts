@@ -9,6 +9,8 @@ export class UsageError extends Error {
 export const USAGE = `Usage:
   calibration-audit audit --model DIR --data PATH [options]
   calibration-audit demo [options]
+  calibration-audit finetune --model DIR --data PATH [--alpha A] [fine-tune options]
+  calibration-audit finetune --demo [--alpha A] [fine-tune options]
 
 Audit options:
   --model DIR             TF.js model folder (model.json + weight shards) or its JSON file
@@ -25,7 +27,26 @@ Audit options:
   -h, --help              this text
   -v, --version           the app version
 
-Exit codes: 0 success, 1 bad input, 2 usage error, 3 ECE above --fail-above-ece.`;
+Fine-tune options (label smoothing, compared with the original, an α = 0 fine-tune and
+temperature scaling on an evaluation part none of them was tuned or calibrated on):
+  --model DIR, --data PATH  the model and its labelled set (split, stratified and seeded, into
+                          fine-tune 50% / calibration 25% / evaluation 25%)
+  --demo                  the built-in demo model and test set instead of --model and --data
+  --alpha A               label smoothing alpha in [0, 1) (default 0.1); a comma-separated list
+                          (0,0.05,0.1,0.2) fine-tunes once per alpha and picks the one with the
+                          lowest NLL on the calibration part
+  --epochs N              epochs per fine-tune (default 3)
+  --batch-size N          samples per batch (default 64)
+  --learning-rate X       Adam's learning rate (default 0.001; try 0.0001 with --layers all)
+  --layers L              head (the last layer with weights; default), last:N, or all
+  --train-data PATH       a separate fine-tuning set; the labelled set is then split into
+                          calibration 50% / evaluation 50% only
+  --seed N                seeds the split, the batch order and the bootstrap (default 0)
+  --out DIR               export the smoothed model as a TF.js Layers folder
+  --json FILE             write the comparison as one JSON document (docs/finetune-json.md)
+  --bootstrap N, --bins N, --backend B, --label-column NAME, --scaling S  as for audit
+
+Exit codes: 0 success, 1 bad input, 2 usage error, 3 ECE above --fail-above-ece, 130 cancelled.`;
 
 export interface AuditArgs {
   command: 'audit' | 'demo';
@@ -100,7 +121,7 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
   };
 }
 
-function oneOf<T extends string>(
+export function oneOf<T extends string>(
   flag: string,
   value: string | boolean | undefined,
   allowed: readonly T[],
@@ -112,7 +133,7 @@ function oneOf<T extends string>(
   return value as T;
 }
 
-function integer(
+export function integer(
   flag: string,
   value: string | boolean | undefined,
   min: number,

@@ -2,22 +2,24 @@ import { writeFile } from 'node:fs/promises';
 import type { AuditRequest } from '../engine/audit';
 import { stringifyAuditDocument } from '../engine/audit-document';
 import { DEMO_MODEL_DIR, DEMO_TEST_IMAGES } from '../engine/demo';
-import { CancelledError } from '../engine/inference';
-import { isInputError } from '../engine/input-error';
 import { writePredictionsCsv } from '../engine/predictions-csv';
 import { EngineClient } from '../engine/worker/engine-client';
 import { APP_VERSION } from '../shared/app-version';
 import { USAGE, UsageError, parseCommandLine, type AuditArgs } from './args';
+import { EXIT, reportFailure } from './failure';
+import { runFinetuneCommand } from './finetune';
+import { parseFinetuneCommandLine } from './finetune-args';
 import { createProgressBar } from './progress-bar';
 import { formatSummary } from './summary';
 
-export const EXIT = { ok: 0, badInput: 1, usage: 2, eceAboveLimit: 3, interrupted: 130 } as const;
+export { EXIT };
 
 /** Runs one command line; returns the exit code. Output goes to stdout, messages to stderr. */
 export async function main(argv: string[]): Promise<number> {
   let args;
   try {
-    args = parseCommandLine(argv);
+    args =
+      argv[0] === 'finetune' ? parseFinetuneCommandLine(argv.slice(1)) : parseCommandLine(argv);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     process.stderr.write(`calibration-audit: ${error.message}\n\n${USAGE}\n`);
@@ -31,6 +33,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${APP_VERSION}\n`);
     return EXIT.ok;
   }
+  if (args.command === 'finetune') return runFinetuneCommand(args);
   return audit(args);
 }
 
@@ -69,21 +72,7 @@ async function audit(args: AuditArgs): Promise<number> {
     return EXIT.ok;
   } catch (error) {
     progress?.clear();
-    if (error instanceof CancelledError) {
-      process.stderr.write('calibration-audit: cancelled.\n');
-      return EXIT.interrupted;
-    }
-    if (isInputError(error)) {
-      process.stderr.write(`calibration-audit: ${error.message}\n`);
-      return EXIT.badInput;
-    }
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code && ['ENOENT', 'EACCES', 'EISDIR', 'ENOTDIR', 'EROFS', 'ENOSPC'].includes(code)) {
-      // An output file we could not write: bad input too, and the message names the path.
-      process.stderr.write(`calibration-audit: ${(error as Error).message}\n`);
-      return EXIT.badInput;
-    }
-    throw error;
+    return reportFailure(error);
   } finally {
     process.off('SIGINT', onSigint);
     await engine.close();

@@ -2,6 +2,12 @@ import type { DatasetSummary, ModelSummary } from '../shared/audit-document';
 import { runAudit, type AuditHooks, type AuditRequest, type AuditResult } from './audit';
 import { selectBackend } from './backend';
 import type { OpenedDataset } from './data';
+import {
+  runFinetune,
+  type FinetuneHooks,
+  type FinetuneRequest,
+  type FinetuneResult,
+} from './finetune/finetune';
 import { loadModel, summariseModel, type LoadedModel } from './model/load-model';
 import { openTestSetFor } from './open-test-set';
 
@@ -13,9 +19,10 @@ export interface TestSetRequest {
 }
 
 /**
- * What one engine process offers its host: inspect a model or a test set, run audits, and serve
- * thumbnails of test samples. Inspected models and test sets are kept for the thumbnails and
- * dropped when a newer file is opened; an audit always reads its files afresh.
+ * What one engine process offers its host: inspect a model or a test set, run audits and
+ * label-smoothing fine-tunes, and serve thumbnails of test samples. Inspected models and test
+ * sets are kept for the thumbnails and dropped when a newer file is opened; an audit or a
+ * fine-tune always reads its files afresh.
  */
 export class EngineSession {
   private model: { path: string; loaded: LoadedModel } | null = null;
@@ -38,6 +45,11 @@ export class EngineSession {
 
   audit(request: AuditRequest, hooks: AuditHooks): Promise<AuditResult> {
     return runAudit(request, hooks);
+  }
+
+  /** Fine-tunes fresh copies of the model (its files are only read) and compares the arms. */
+  finetune(request: FinetuneRequest, hooks: FinetuneHooks): Promise<FinetuneResult> {
+    return runFinetune(request, hooks);
   }
 
   private async openModel(modelPath: string, fresh: boolean): Promise<LoadedModel> {

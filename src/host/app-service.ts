@@ -1,7 +1,9 @@
+import path from 'node:path';
 import type {
   ApiError,
-  AuditEvent,
   AuditSettings,
+  FinetuneSettingsView,
+  HostEvent,
   AuditView,
   CalibrationAuditApi,
   InputRef,
@@ -12,26 +14,42 @@ import { CancelledError } from '../engine/inference';
 import { isInputError } from '../engine/input-error';
 import type { EngineClient } from '../engine/worker/engine-client';
 
-/** The calls both hosts serve: the shared API minus what only a window can do (dialogs, drops). */
+/** The calls both hosts serve: the shared API minus what only a window can do (dialogs, drops, saving). */
 export type AppService = Omit<
   CalibrationAuditApi,
-  'host' | 'chooseInput' | 'onAuditEvent' | 'onHostCommand'
->;
+  | 'host'
+  | 'chooseInput'
+  | 'onAuditEvent'
+  | 'onFinetuneEvent'
+  | 'onHostCommand'
+  | 'exportFinetunedModel'
+> & {
+  /** The folder a finished fine-tune's smoothed model was written to, for the host to hand out. */
+  finetunedModelFolder(finetuneId: string): string | null;
+};
 
 export interface AppServiceOptions {
   engine: EngineClient;
   demo: { model: InputRef; testSet: InputRef };
-  /** Delivers audit events to the window(s). */
-  emit: (event: AuditEvent) => void;
+  /** Delivers audit and fine-tune events to the window(s). */
+  emit: (event: HostEvent) => void;
+  /** Where fine-tuned models are written before the user saves them somewhere. */
+  stagingDir: string;
 }
 
 /**
  * The handlers behind the API, shared by the Electron main process (IPC) and the browser host (HTTP),
  * so they are written and tested once. The engine does the work in its own process or thread.
  */
-export function createAppService({ engine, demo, emit }: AppServiceOptions): AppService {
+export function createAppService({
+  engine,
+  demo,
+  emit,
+  stagingDir,
+}: AppServiceOptions): AppService {
   const running = new Map<string, AbortController>();
-  let nextAudit = 1;
+  const finetunedModels = new Map<string, string>();
+  let nextTask = 1;
 
   return {
     demo: async () => demo,
@@ -39,7 +57,7 @@ export function createAppService({ engine, demo, emit }: AppServiceOptions): App
     inspectTestSet: (testSet, model) =>
       engine.call('inspectTestSet', { dataPath: testSet.path, modelPath: model.path }),
     async startAudit(settings: AuditSettings) {
-      const auditId = `audit-${Date.now()}-${nextAudit++}`;
+      const auditId = `audit-${Date.now()}-${nextTask++}`;
       const controller = new AbortController();
       running.set(auditId, controller);
       engine
@@ -70,6 +88,47 @@ export function createAppService({ engine, demo, emit }: AppServiceOptions): App
     async cancelAudit(auditId) {
       running.get(auditId)?.abort();
     },
+    async startFinetune(settings: FinetuneSettingsView) {
+      const finetuneId = `finetune-${Date.now()}-${nextTask++}`;
+      const controller = new AbortController();
+      running.set(finetuneId, controller);
+      const exportPath = path.join(stagingDir, finetuneId);
+      engine
+        .call(
+          'finetune',
+          {
+            modelPath: settings.model.path,
+            dataPath: settings.testSet.path,
+            trainDataPath: settings.trainSet?.path,
+            alpha: settings.alpha,
+            epochs: settings.epochs,
+            batchSize: settings.batchSize,
+            learningRate: settings.learningRate,
+            layers: settings.layers,
+            seed: settings.seed,
+            exportPath,
+          },
+          {
+            signal: controller.signal,
+            onProgress: ({ task: _task, ...progress }) =>
+              emit({ type: 'finetune-progress', finetuneId, progress }),
+          },
+        )
+        .then((result) => {
+          finetunedModels.set(finetuneId, exportPath);
+          emit({ type: 'finetune-done', finetuneId, finetune: result.document });
+        })
+        .catch((error: unknown) => {
+          if (error instanceof CancelledError) emit({ type: 'finetune-cancelled', finetuneId });
+          else emit({ type: 'finetune-failed', finetuneId, error: toApiError(error) });
+        })
+        .finally(() => running.delete(finetuneId));
+      return { finetuneId };
+    },
+    async cancelFinetune(finetuneId) {
+      running.get(finetuneId)?.abort();
+    },
+    finetunedModelFolder: (finetuneId) => finetunedModels.get(finetuneId) ?? null,
     async thumbnail(testSet, model, sampleId) {
       const png = await engine.call('thumbnail', {
         dataPath: testSet.path,

@@ -1,7 +1,8 @@
 import { app, BrowserWindow, dialog, ipcMain, Menu, type IpcMainInvokeEvent } from 'electron';
+import { cp } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { AuditEvent, HostCommand, InputPurpose, InputRef } from '../shared/api';
+import type { HostCommand, HostEvent, InputPurpose, InputRef } from '../shared/api';
 import type { CallOutcome } from '../shared/api-error';
 import { IPC, IPC_CALLS, type IpcCall } from '../shared/ipc';
 import { EngineClient } from '../engine/worker/engine-client';
@@ -20,7 +21,7 @@ function resourcesDir(): string {
   return app.isPackaged ? process.resourcesPath : path.join(app.getAppPath(), 'resources');
 }
 
-function send(channel: string, payload: AuditEvent | HostCommand): void {
+function send(channel: string, payload: HostEvent | HostCommand): void {
   window?.webContents.send(channel, payload);
 }
 
@@ -63,6 +64,25 @@ async function chooseFolder(title: string): Promise<InputRef | null> {
   const result = await dialog.showOpenDialog(window, { title, properties: ['openDirectory'] });
   const chosen = result.canceled ? undefined : result.filePaths[0];
   return chosen ? { path: chosen, label: path.basename(chosen) } : null;
+}
+
+/** Copies the staged fine-tuned model into a folder the user picks; null when they cancel. */
+async function exportFinetunedModel(
+  service: AppService,
+  finetuneId: string,
+): Promise<string | null> {
+  const staged = service.finetunedModelFolder(finetuneId);
+  if (!staged) throw new Error('This fine-tune has no exported model.');
+  if (!window) return null;
+  const result = await dialog.showOpenDialog(window, {
+    title: 'Export Fine-tuned Model To',
+    properties: ['openDirectory', 'createDirectory'],
+  });
+  const parent = result.canceled ? undefined : result.filePaths[0];
+  if (!parent) return null;
+  const target = path.join(parent, `finetuned-model-${finetuneId}`);
+  await cp(staged, target, { recursive: true, errorOnExist: true, force: false });
+  return target;
 }
 
 function buildMenu(): void {
@@ -114,6 +134,11 @@ function registerIpc(service: AppService): void {
     const handler = service[method] as (...a: unknown[]) => Promise<unknown>;
     return settle(() => handler(...args));
   });
+  ipcMain.handle(IPC.exportFinetunedModel, (event, finetuneId: string) => {
+    if (!trusted(event))
+      return { ok: false, error: { kind: 'internal', message: 'Untrusted sender.' } };
+    return settle(() => exportFinetunedModel(service, String(finetuneId)));
+  });
   ipcMain.handle(IPC.chooseInput, (event, purpose: InputPurpose) => {
     if (!trusted(event))
       return { ok: false, error: { kind: 'internal', message: 'Untrusted sender.' } };
@@ -153,7 +178,8 @@ app.whenReady().then(() => {
   const service = createAppService({
     engine,
     demo: demoInputs(resourcesDir()),
-    emit: (event) => send(IPC.auditEvent, event),
+    emit: (event) => send(IPC.hostEvent, event),
+    stagingDir: path.join(app.getPath('userData'), 'finetuned-models'),
   });
   registerIpc(service);
   buildMenu();

@@ -1,5 +1,11 @@
 import { contextBridge, ipcRenderer, webUtils } from 'electron';
-import type { AuditEvent, HostCommand, InputPurpose, InputRef } from '../shared/api';
+import {
+  isFinetuneEvent,
+  type HostCommand,
+  type HostEvent,
+  type InputPurpose,
+  type InputRef,
+} from '../shared/api';
 import { ApiFailure, type CallOutcome } from '../shared/api-error';
 import type { PreloadBridge } from '../shared/host-bridge';
 import { IPC, type IpcCall } from '../shared/ipc';
@@ -13,6 +19,12 @@ function unwrap<T>(outcome: CallOutcome<T>): T {
   return outcome.value;
 }
 
+function onHostEvent(listener: (event: HostEvent) => void): () => void {
+  const forward = (_event: Electron.IpcRendererEvent, hostEvent: HostEvent) => listener(hostEvent);
+  ipcRenderer.on(IPC.hostEvent, forward);
+  return () => ipcRenderer.off(IPC.hostEvent, forward);
+}
+
 const bridge: PreloadBridge = {
   host: 'electron',
   demo: () => call('demo'),
@@ -23,12 +35,12 @@ const bridge: PreloadBridge = {
   thumbnail: (testSet, model, sampleId) => call('thumbnail', testSet, model, sampleId),
   chooseInput: async (purpose: InputPurpose) =>
     unwrap<InputRef | null>(await ipcRenderer.invoke(IPC.chooseInput, purpose)),
-  onAuditEvent(listener) {
-    const forward = (_event: Electron.IpcRendererEvent, auditEvent: AuditEvent) =>
-      listener(auditEvent);
-    ipcRenderer.on(IPC.auditEvent, forward);
-    return () => ipcRenderer.off(IPC.auditEvent, forward);
-  },
+  startFinetune: (settings) => call('startFinetune', settings),
+  cancelFinetune: (finetuneId) => call('cancelFinetune', finetuneId),
+  exportFinetunedModel: async (finetuneId) =>
+    unwrap<string | null>(await ipcRenderer.invoke(IPC.exportFinetunedModel, finetuneId)),
+  onAuditEvent: (listener) => onHostEvent((event) => isFinetuneEvent(event) || listener(event)),
+  onFinetuneEvent: (listener) => onHostEvent((event) => isFinetuneEvent(event) && listener(event)),
   onHostCommand(listener) {
     const forward = (_event: Electron.IpcRendererEvent, command: HostCommand) => listener(command);
     ipcRenderer.on(IPC.hostCommand, forward);

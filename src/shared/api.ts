@@ -1,4 +1,5 @@
 import type { AuditDocument, DatasetSummary, ModelSummary, PixelScaling } from './audit-document';
+import type { FinetuneDocument, FinetuneEpoch } from './finetune-document';
 
 /**
  * The one typed API the renderer talks to. The Electron host implements it in its preload (IPC to the
@@ -25,6 +26,16 @@ export interface CalibrationAuditApi {
 
   /** A PNG data URL of one test sample (for flagged mistakes), when the test set has images. */
   thumbnail(testSet: InputRef, model: InputRef, sampleId: string): Promise<string | null>;
+
+  /** Starts a label-smoothing fine-tune and its comparison; progress and outcome arrive as FinetuneEvents. */
+  startFinetune(request: FinetuneSettingsView): Promise<{ finetuneId: string }>;
+  cancelFinetune(finetuneId: string): Promise<void>;
+  onFinetuneEvent(listener: (event: FinetuneEvent) => void): () => void;
+  /**
+   * Saves the fine-tuned (smoothed) model as a TF.js Layers folder: Electron asks for a folder; the browser
+   * downloads a zip. Resolves with where it went, or null when the user cancelled.
+   */
+  exportFinetunedModel(finetuneId: string): Promise<string | null>;
 
   /** Commands from the host's own UI (Electron's menu); the browser host sends none. */
   onHostCommand(listener: (command: HostCommand) => void): () => void;
@@ -81,3 +92,47 @@ export type AuditEvent =
   | { type: 'done'; auditId: string; audit: AuditView }
   | { type: 'failed'; auditId: string; error: ApiError }
   | { type: 'cancelled'; auditId: string };
+
+/** What the fine-tune view asks for (see FinetuneRequest in src/engine/finetune/finetune.ts). */
+export interface FinetuneSettingsView {
+  model: InputRef;
+  /** The labelled set, split into fine-tune / calibration / evaluation parts. */
+  testSet: InputRef;
+  /** A separate fine-tuning set; then the labelled set gives calibration and evaluation only. */
+  trainSet?: InputRef;
+  /** One alpha in [0, 1), or several for a sweep chosen by calibration-part NLL. */
+  alpha: number | number[];
+  epochs?: number;
+  batchSize?: number;
+  learningRate?: number;
+  /** 'head', 'all' or 'last:N'. */
+  layers?: string;
+  seed?: number;
+}
+
+export interface FinetuneProgressView {
+  phase: 'loading' | 'original' | 'training' | 'metrics' | 'export';
+  arm?: 'control' | 'smoothed';
+  alpha?: number;
+  run?: number;
+  runs?: number;
+  epoch?: number;
+  epochs?: number;
+  done?: number;
+  total?: number;
+  /** Set when an epoch ends: its loss, accuracy and calibration-part ECE (for live curves). */
+  completedEpoch?: FinetuneEpoch;
+}
+
+export type FinetuneEvent =
+  | { type: 'finetune-progress'; finetuneId: string; progress: FinetuneProgressView }
+  | { type: 'finetune-done'; finetuneId: string; finetune: FinetuneDocument }
+  | { type: 'finetune-failed'; finetuneId: string; error: ApiError }
+  | { type: 'finetune-cancelled'; finetuneId: string };
+
+/** Everything a host pushes to the window. */
+export type HostEvent = AuditEvent | FinetuneEvent;
+
+export function isFinetuneEvent(event: HostEvent): event is FinetuneEvent {
+  return event.type.startsWith('finetune-');
+}

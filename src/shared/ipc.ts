@@ -4,8 +4,10 @@ export const IPC = {
   call: 'calibration-audit:call',
   /** invoke(purpose) → CallOutcome<InputRef | null> */
   chooseInput: 'calibration-audit:choose-input',
-  /** main → renderer: AuditEvent */
-  auditEvent: 'calibration-audit:audit-event',
+  /** invoke(finetuneId) → CallOutcome<string | null>: save the fine-tuned model where the user says */
+  exportFinetunedModel: 'calibration-audit:export-finetuned-model',
+  /** main → renderer: HostEvent (audit and fine-tune events) */
+  hostEvent: 'calibration-audit:host-event',
   /** main → renderer: HostCommand from the menu */
   hostCommand: 'calibration-audit:host-command',
 } as const;
@@ -18,5 +20,7 @@ export const IPC_CALLS = [
   'startAudit',
   'cancelAudit',
   'thumbnail',
+  'startFinetune',
+  'cancelFinetune',
 ] as const;
 export type IpcCall = (typeof IPC_CALLS)[number];

@@ -31,7 +31,8 @@ export async function startE2E(): Promise<E2E> {
   const engine = new EngineClient();
   const host = await startBrowserHost({
     rendererDir: RENDERER_DIR,
-    createService: (emit) => createAppService({ engine, demo: demoInputs(RESOURCES_DIR), emit }),
+    createService: (emit, stagingDir) =>
+      createAppService({ engine, demo: demoInputs(RESOURCES_DIR), emit, stagingDir }),
   });
   const browser = await chromium.launch({
     executablePath: CHROMIUM,

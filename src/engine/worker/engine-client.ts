@@ -1,5 +1,4 @@
 import { Worker } from 'node:worker_threads';
-import type { AuditProgress } from '../audit';
 import { CancelledError } from '../inference';
 import { InputError } from '../input-error';
 import type {
@@ -8,6 +7,8 @@ import type {
   EngineEvent,
   EngineFailure,
   EngineMethod,
+  EngineProgress,
+  EngineProgressOf,
 } from './protocol';
 
 /** How a host reaches its engine process: a worker thread here, an Electron utility process in the app. */
@@ -22,11 +23,11 @@ export interface EngineTransport {
 interface Pending {
   resolve: (result: unknown) => void;
   reject: (error: Error) => void;
-  onProgress?: (progress: AuditProgress) => void;
+  onProgress?: (progress: EngineProgress) => void;
 }
 
-export interface CallOptions {
-  onProgress?: (progress: AuditProgress) => void;
+export interface CallOptions<M extends EngineMethod = EngineMethod> {
+  onProgress?: (progress: EngineProgressOf<M>) => void;
   signal?: AbortSignal;
 }
 
@@ -43,7 +44,7 @@ export class EngineClient {
   call<M extends EngineMethod>(
     method: M,
     argument: EngineCalls[M][0],
-    options: CallOptions = {},
+    options: CallOptions<M> = {},
   ): Promise<EngineCalls[M][1]> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -51,7 +52,7 @@ export class EngineClient {
       this.pending.set(id, {
         resolve: resolve as (result: unknown) => void,
         reject,
-        onProgress: options.onProgress,
+        onProgress: options.onProgress as ((progress: EngineProgress) => void) | undefined,
       });
       options.signal?.addEventListener('abort', () => this.transport.send({ type: 'cancel', id }), {
         once: true,

@@ -1,8 +1,7 @@
-import type { AuditProgress } from '../audit';
 import { CancelledError } from '../inference';
 import { isInputError } from '../input-error';
 import { EngineSession } from '../session';
-import type { EngineCommand, EngineEvent, EngineFailure } from './protocol';
+import type { EngineCommand, EngineEvent, EngineFailure, EngineProgress } from './protocol';
 
 /**
  * The engine side of the protocol: runs each call on one EngineSession and reports through `post`.
@@ -22,7 +21,8 @@ export function createEngineService(
     running.set(command.id, controller);
     const hooks = {
       signal: controller.signal,
-      onProgress: (progress: AuditProgress) => post({ type: 'progress', id: command.id, progress }),
+      onProgress: (progress: EngineProgress) =>
+        post({ type: 'progress', id: command.id, progress }),
     };
     const call = (): Promise<unknown> => {
       switch (command.method) {
@@ -34,6 +34,8 @@ export function createEngineService(
           return session.inspectTestSet(command.argument);
         case 'thumbnail':
           return session.thumbnail(command.argument);
+        case 'finetune':
+          return session.finetune(command.argument, hooks);
       }
     };
     call()

@@ -1,5 +1,6 @@
 import type { DatasetSummary, ModelSummary } from '../../shared/audit-document';
 import type { AuditProgress, AuditRequest, AuditResult } from '../audit';
+import type { FinetuneProgress, FinetuneRequest, FinetuneResult } from '../finetune/finetune';
 import type { TestSetRequest } from '../session';
 
 /** Each engine call: its argument and its result. */
@@ -8,8 +9,16 @@ export interface EngineCalls {
   inspectModel: [{ modelPath: string }, ModelSummary];
   inspectTestSet: [TestSetRequest, DatasetSummary];
   thumbnail: [TestSetRequest & { sampleId: string }, Uint8Array | null];
+  finetune: [FinetuneRequest, FinetuneResult];
 }
 export type EngineMethod = keyof EngineCalls;
+
+/** Progress of any call: an audit's (no `task` field) or a fine-tune's (`task: 'finetune'`). */
+export type EngineProgress = AuditProgress | FinetuneProgress;
+/** The progress a given call reports. */
+export type EngineProgressOf<M extends EngineMethod> = M extends 'finetune'
+  ? FinetuneProgress
+  : AuditProgress;
 
 /** Messages from a host process to the engine (worker thread or Electron utility process). */
 export type EngineCommand =
@@ -25,6 +34,6 @@ export type EngineFailure =
 
 /** Messages from the engine back to its host. */
 export type EngineEvent =
-  | { type: 'progress'; id: number; progress: AuditProgress }
+  | { type: 'progress'; id: number; progress: EngineProgress }
   | { type: 'result'; id: number; result: unknown }
   | { type: 'error'; id: number; error: EngineFailure };

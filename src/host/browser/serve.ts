@@ -30,7 +30,8 @@ const engine = new EngineClient();
 const host = await startBrowserHost({
   rendererDir: RENDERER_DIR,
   port,
-  createService: (emit) => createAppService({ engine, demo: demoInputs(RESOURCES_DIR), emit }),
+  createService: (emit, stagingDir) =>
+    createAppService({ engine, demo: demoInputs(RESOURCES_DIR), emit, stagingDir }),
 });
 console.log(`Calibration Audit is running at ${host.url}`);
 

@@ -4,12 +4,13 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import type { ApiError, AuditEvent, InputPurpose } from '../../shared/api';
+import type { ApiError, HostEvent, InputPurpose } from '../../shared/api';
 import type { CallOutcome } from '../../shared/api-error';
 import { InputError } from '../../engine/input-error';
 import { toApiError, type AppService } from '../app-service';
 import { CONTENT_SECURITY_POLICY } from '../../shared/csp';
 import { MAX_UPLOAD_BYTES, Workspace } from './workspace';
+import { zipFolder } from './zip';
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -29,6 +30,8 @@ const CALLS = [
   'startAudit',
   'cancelAudit',
   'thumbnail',
+  'startFinetune',
+  'cancelFinetune',
   'finishUpload',
 ] as const;
 type CallName = (typeof CALLS)[number];
@@ -36,8 +39,8 @@ type CallName = (typeof CALLS)[number];
 export interface BrowserHostOptions {
   /** The built renderer (out/renderer). */
   rendererDir: string;
-  /** Builds the service once the host knows how to emit events. */
-  createService: (emit: (event: AuditEvent) => void) => AppService;
+  /** Builds the service once the host knows how to emit events and where to stage fine-tuned models. */
+  createService: (emit: (event: HostEvent) => void, stagingDir: string) => AppService;
   port?: number;
   token?: string;
 }
@@ -58,12 +61,12 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
   const token = options.token ?? randomBytes(24).toString('base64url');
   const workspace = await Workspace.create();
   const listeners = new Set<ServerResponse>();
-  const emit = (event: AuditEvent) => {
-    if (event.type === 'failed') nameAsDropped(event.error);
+  const emit = (event: HostEvent) => {
+    if (event.type === 'failed' || event.type === 'finetune-failed') nameAsDropped(event.error);
     const frame = `data: ${JSON.stringify(event)}\n\n`;
     for (const response of listeners) response.write(frame);
   };
-  const service = options.createService(emit);
+  const service = options.createService(emit, path.join(workspace.root, 'finetuned'));
   let port = 0;
 
   const server = createServer((request, response) => {
@@ -98,6 +101,19 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
         listeners.delete(response);
       });
       return;
+    }
+    const download = /^\/api\/download\/([\w-]+)\.zip$/.exec(url.pathname);
+    if (request.method === 'GET' && download) {
+      const folder = service.finetunedModelFolder(download[1]);
+      if (!folder) return sendText(response, 404, 'No such fine-tuned model.');
+      const zip = await zipFolder(folder, 'finetuned-model');
+      response.writeHead(200, {
+        'Content-Type': 'application/zip',
+        'Content-Length': zip.length,
+        'Content-Disposition': 'attachment; filename="finetuned-model.zip"',
+        'Cache-Control': 'no-store',
+      });
+      return void response.end(zip);
     }
     const upload = /^\/api\/upload\/([^/]+)$/.exec(url.pathname);
     if (request.method === 'PUT' && upload) {

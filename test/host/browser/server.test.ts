@@ -2,7 +2,6 @@ import { request } from 'node:http';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditEvent } from '../../../src/shared/api';
 import { EngineClient } from '../../../src/engine/worker/engine-client';
 import { createAppService } from '../../../src/host/app-service';
 import { demoInputs } from '../../../src/host/demo-inputs';
@@ -15,7 +14,6 @@ let host: BrowserHost;
 let engine: EngineClient;
 let rendererDir: string;
 let modelDir: string;
-const events: AuditEvent[] = [];
 
 beforeAll(async () => {
   const dir = await tempDir();
@@ -27,11 +25,12 @@ beforeAll(async () => {
   engine = new EngineClient();
   host = await startBrowserHost({
     rendererDir,
-    createService: (emit) =>
+    createService: (emit, stagingDir) =>
       createAppService({
         engine,
         demo: demoInputs(RESOURCES_DIR),
-        emit: (e) => (events.push(e), emit(e)),
+        stagingDir,
+        emit,
       }),
   });
 });

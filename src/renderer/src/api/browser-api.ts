@@ -1,4 +1,9 @@
-import type { AuditEvent, InputPurpose, InputRef } from '../../../shared/api';
+import {
+  isFinetuneEvent,
+  type HostEvent,
+  type InputPurpose,
+  type InputRef,
+} from '../../../shared/api';
 import { ApiFailure, type CallOutcome } from '../../../shared/api-error';
 import type { HostBridge } from '../../../shared/host-bridge';
 
@@ -7,7 +12,7 @@ const TOKEN_KEY = 'calibration-audit-token';
 /** The API over HTTP to the browser host that served this page (see src/host/browser/server.ts). */
 export function createBrowserApi(): HostBridge {
   const token = takeToken();
-  const listeners = new Set<(event: AuditEvent) => void>();
+  const listeners = new Set<(event: HostEvent) => void>();
   let events: EventSource | null = null;
 
   async function call<T>(method: string, ...args: unknown[]): Promise<T> {
@@ -21,6 +26,12 @@ export function createBrowserApi(): HostBridge {
       throw new ApiFailure({ kind: 'internal', message: `The host answered ${response.status}.` });
     if (!outcome.ok) throw new ApiFailure(outcome.error);
     return outcome.value;
+  }
+
+  function subscribe(listener: (event: HostEvent) => void): () => void {
+    listeners.add(listener);
+    events ??= openEvents(token, (event) => listeners.forEach((l) => l(event)));
+    return () => listeners.delete(listener);
   }
 
   async function upload(
@@ -58,10 +69,16 @@ export function createBrowserApi(): HostBridge {
     startAudit: (settings) => call('startAudit', settings),
     cancelAudit: (auditId) => call('cancelAudit', auditId),
     thumbnail: (testSet, model, sampleId) => call('thumbnail', testSet, model, sampleId),
-    onAuditEvent(listener) {
-      listeners.add(listener);
-      events ??= openEvents(token, (event) => listeners.forEach((l) => l(event)));
-      return () => listeners.delete(listener);
+    onAuditEvent: (listener) => subscribe((event) => isFinetuneEvent(event) || listener(event)),
+    onFinetuneEvent: (listener) => subscribe((event) => isFinetuneEvent(event) && listener(event)),
+    startFinetune: (settings) => call('startFinetune', settings),
+    cancelFinetune: (finetuneId) => call('cancelFinetune', finetuneId),
+    async exportFinetunedModel(finetuneId) {
+      const link = document.createElement('a');
+      link.href = `/api/download/${encodeURIComponent(finetuneId)}.zip?token=${encodeURIComponent(token)}`;
+      link.download = 'finetuned-model.zip';
+      link.click();
+      return 'finetuned-model.zip (your downloads folder)';
     },
     onHostCommand: () => () => undefined,
     async resolveDrop(purpose, drop) {
@@ -83,9 +100,9 @@ function takeToken(): string {
   return fromUrl ?? sessionStorage.getItem(TOKEN_KEY) ?? '';
 }
 
-function openEvents(token: string, deliver: (event: AuditEvent) => void): EventSource {
+function openEvents(token: string, deliver: (event: HostEvent) => void): EventSource {
   const source = new EventSource(`/api/events?token=${encodeURIComponent(token)}`);
-  source.onmessage = (message) => deliver(JSON.parse(message.data as string) as AuditEvent);
+  source.onmessage = (message) => deliver(JSON.parse(message.data as string) as HostEvent);
   return source;
 }
 

@@ -13,6 +13,10 @@ export function createElectronApi(preload: PreloadBridge): HostBridge {
     cancelAudit: (auditId) => preload.cancelAudit(auditId),
     onAuditEvent: (listener) => preload.onAuditEvent(listener),
     onHostCommand: (listener) => preload.onHostCommand(listener),
+    startFinetune: (settings) => preload.startFinetune(settings),
+    cancelFinetune: (finetuneId) => preload.cancelFinetune(finetuneId),
+    onFinetuneEvent: (listener) => preload.onFinetuneEvent(listener),
+    exportFinetunedModel: (finetuneId) => preload.exportFinetunedModel(finetuneId),
     thumbnail: (testSet, model, sampleId) => preload.thumbnail(testSet, model, sampleId),
     async resolveDrop(_purpose, drop) {
       const paths = preload.pathsForFiles(Array.from(drop.files)).filter((p) => p.length > 0);

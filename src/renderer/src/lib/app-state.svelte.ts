@@ -8,9 +8,10 @@ import type {
 } from '../../../shared/api';
 import type { DatasetSummary, ModelSummary } from '../../../shared/audit-document';
 import type { HostBridge } from '../../../shared/host-bridge';
+import { FinetuneState } from '../components/finetune/finetune-state.svelte';
 import { errorMessage } from './errors';
 
-export type ViewName = 'start' | 'running' | 'audit';
+export type ViewName = 'start' | 'running' | 'audit' | 'finetune';
 
 /** One of the two inputs of the start view. */
 export interface InputSlot<Summary> {
@@ -31,6 +32,8 @@ function emptySlot<Summary>(): InputSlot<Summary> {
  */
 export class AppState {
   readonly api: HostBridge;
+  /** The fine-tune view of the shown audit's model and test set. */
+  readonly finetune: FinetuneState;
 
   view = $state<ViewName>('start');
   model = $state<InputSlot<ModelSummary>>(emptySlot());
@@ -67,7 +70,9 @@ export class AppState {
 
   constructor(api: HostBridge) {
     this.api = api;
+    this.finetune = new FinetuneState(api);
     this.#unsubscribe = [
+      () => this.finetune.dispose(),
       api.onAuditEvent((event) => this.#onEvent(event)),
       api.onHostCommand((command) => this.#onCommand(command)),
     ];
@@ -77,10 +82,10 @@ export class AppState {
     for (const unsubscribe of this.#unsubscribe) unsubscribe();
   }
 
-  /** Commands from the host's own UI (Electron's menu): ignored while an audit runs. */
+  /** Commands from the host's own UI (Electron's menu): ignored while an audit or a fine-tune runs. */
   #onCommand(command: HostCommand): void {
-    if (this.view === 'running') return;
-    if (this.view === 'audit') this.newAudit();
+    if (this.view === 'running' || this.finetune.busy) return;
+    if (this.view === 'audit' || this.view === 'finetune') this.newAudit();
     if (command.type === 'demo') void this.runDemo();
     else void this.#provide(command.purpose, () => Promise.resolve(command.input));
   }
@@ -270,8 +275,29 @@ export class AppState {
     }
   }
 
+  /** The fine-tune view for the shown audit's model and test set. */
+  openFinetune(): void {
+    const audit = this.audit;
+    const inputs = this.auditInputs;
+    if (this.view !== 'audit' || !audit || !inputs) return;
+    const { numClasses, provenance } = audit.document;
+    const classNames = Array.from(
+      { length: numClasses },
+      (_, k) => provenance.classNames[k] ?? String(k),
+    );
+    this.finetune.open(inputs, numClasses, classNames);
+    this.view = 'finetune';
+  }
+
+  /** Back from the fine-tune view to its audit (not while a fine-tune runs). */
+  closeFinetune(): void {
+    if (this.view !== 'finetune' || this.finetune.busy) return;
+    this.view = this.audit ? 'audit' : 'start';
+  }
+
   /** Back to the start view with the inputs still loaded. */
   newAudit(): void {
+    if (this.finetune.busy) return;
     this.view = 'start';
     this.audit = null;
     this.auditId = null;

@@ -1,0 +1,123 @@
+import { parseArgs } from 'node:util';
+import { BACKENDS, type BackendName } from '../engine/backend';
+import type { PixelScaling } from '../engine/data';
+import { UsageError, integer, oneOf } from './args';
+
+export interface FinetuneArgs {
+  command: 'finetune';
+  demo: boolean;
+  modelPath?: string;
+  dataPath?: string;
+  trainDataPath?: string;
+  labelColumn?: string;
+  scaling?: PixelScaling;
+  backend?: BackendName;
+  /** One alpha, or several for a sweep. */
+  alpha?: number[];
+  epochs?: number;
+  batchSize?: number;
+  learningRate?: number;
+  layers?: string;
+  seed?: number;
+  bins?: number;
+  bootstrapResamples?: number;
+  outDir?: string;
+  jsonFile?: string;
+}
+
+/** Parses the arguments after `finetune`; throws a UsageError naming the problem. */
+export function parseFinetuneCommandLine(args: string[]): FinetuneArgs | { command: 'help' } {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        model: { type: 'string' },
+        data: { type: 'string' },
+        demo: { type: 'boolean' },
+        'train-data': { type: 'string' },
+        'label-column': { type: 'string' },
+        scaling: { type: 'string' },
+        backend: { type: 'string' },
+        alpha: { type: 'string' },
+        epochs: { type: 'string' },
+        'batch-size': { type: 'string' },
+        'learning-rate': { type: 'string' },
+        layers: { type: 'string' },
+        seed: { type: 'string' },
+        bins: { type: 'string' },
+        bootstrap: { type: 'string' },
+        out: { type: 'string' },
+        json: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) return { command: 'help' };
+  const demo = values.demo === true;
+  if (demo && (values.model || values.data)) {
+    throw new UsageError('finetune --demo uses the built-in demo; drop --model and --data.');
+  }
+  if (!demo && (!values.model || !values.data)) {
+    throw new UsageError('finetune needs --model DIR and --data PATH (or --demo).');
+  }
+  return {
+    command: 'finetune',
+    demo,
+    modelPath: values.model as string | undefined,
+    dataPath: values.data as string | undefined,
+    trainDataPath: values['train-data'] as string | undefined,
+    labelColumn: values['label-column'] as string | undefined,
+    scaling: oneOf('--scaling', values.scaling, ['0-1', '-1-1', '0-255'] as const),
+    backend: oneOf('--backend', values.backend, BACKENDS),
+    alpha: alphas(values.alpha),
+    epochs: integer('--epochs', values.epochs, 1, 10_000),
+    batchSize: integer('--batch-size', values['batch-size'], 1, 65_536),
+    learningRate: learningRate(values['learning-rate']),
+    layers: layers(values.layers),
+    seed: integer('--seed', values.seed, 0, 2 ** 32 - 1),
+    bins: integer('--bins', values.bins, 1, 1000),
+    bootstrapResamples: integer('--bootstrap', values.bootstrap, 0, 100_000),
+    outDir: values.out as string | undefined,
+    jsonFile: values.json as string | undefined,
+  };
+}
+
+function alphas(value: string | boolean | undefined): number[] | undefined {
+  if (value === undefined) return undefined;
+  const parts = String(value)
+    .split(',')
+    .map((part) => part.trim());
+  const list = parts.map(Number);
+  if (parts.some((part) => part === '') || list.some((a) => !(a >= 0 && a < 1))) {
+    throw new UsageError(
+      `--alpha must be a number in [0, 1) or a comma-separated list of them (got '${value}').`,
+    );
+  }
+  if (new Set(list).size !== list.length) {
+    throw new UsageError(`--alpha lists a value twice (got '${value}').`);
+  }
+  return list;
+}
+
+function learningRate(value: string | boolean | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!(n > 0 && n < 10)) {
+    throw new UsageError(`--learning-rate must be a number above 0 and below 10 (got '${value}').`);
+  }
+  return n;
+}
+
+function layers(value: string | boolean | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const text = String(value);
+  if (text === 'head' || text === 'all') return text;
+  const match = /^last:(\d+)$/.exec(text);
+  if (match && Number(match[1]) >= 1) return text;
+  throw new UsageError(`--layers must be head, all or last:N with N >= 1 (got '${text}').`);
+}

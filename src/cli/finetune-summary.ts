@@ -1,0 +1,142 @@
+import type { MetricEstimate, MetricName } from '../core/types';
+import type {
+  ComparedArmName,
+  FinetuneArmName,
+  FinetuneDocument,
+  FinetuneEpoch,
+} from '../shared/finetune-document';
+
+const COLUMNS: { name: MetricName; label: string; percent: boolean }[] = [
+  { name: 'ece', label: 'ECE', percent: true },
+  { name: 'nll', label: 'NLL', percent: false },
+  { name: 'accuracy', label: 'Accuracy', percent: true },
+  { name: 'misclassificationAuroc', label: 'Miscl. AUROC', percent: false },
+  { name: 'aurc', label: 'AURC', percent: false },
+];
+
+const ARMS: FinetuneArmName[] = ['original', 'control', 'smoothed', 'temperature'];
+const COMPARED: ComparedArmName[] = ['control', 'smoothed', 'temperature'];
+
+/** The plain-text comparison the command line prints. */
+export function formatFinetuneSummary(document: FinetuneDocument): string {
+  const { settings, split, provenance, model, arms } = document;
+  const lines = [
+    `Model       ${model.name} (${model.format}, ${model.numClasses} classes, output: ${model.output})`,
+    `Data        ${document.dataset.path} (${document.dataset.format}, ${document.dataset.sampleCount} samples)`,
+  ];
+  if (document.trainDataset) {
+    lines.push(
+      `Train data  ${document.trainDataset.path} (${document.trainDataset.format}, ${document.trainDataset.sampleCount} samples)`,
+    );
+  }
+  lines.push(
+    `Split       fine-tune ${split.finetune.size}${split.source === 'separate' ? ' (separate set)' : ''}, ` +
+      `calibration ${split.calibration.size}, evaluation ${split.evaluation.size} (stratified, seed ${settings.seed})`,
+    `Fine-tune   layers ${settings.layers} (${settings.trainableLayers.join(', ')}; ${settings.trainableParameters} weights), ` +
+      `${settings.epochs} epochs, batch ${settings.batchSize}, Adam ${settings.learningRate}, backend ${provenance.backend}`,
+  );
+  if (settings.frozenBatchNormLayers.length > 0) {
+    lines.push(
+      `            frozen BatchNormalization in inference mode: ${settings.frozenBatchNormLayers.join(', ')}`,
+    );
+  }
+  const gap = document.optimumLogitGap.value;
+  lines.push(
+    `Alpha       ${document.alpha}` +
+      (document.sweep ? ` (lowest calibration NLL of ${settings.alphas.join(', ')})` : '') +
+      (gap !== null && Number.isFinite(gap)
+        ? `; optimum logit gap log((1 - a + a/K)/(a/K)) = ${gap.toFixed(3)}`
+        : ''),
+    '',
+    `Evaluation part (${split.evaluation.size} samples)`,
+  );
+
+  const armLabel = (name: FinetuneArmName): string => {
+    const arm = arms[name];
+    if (name === 'control') return 'control (α = 0)';
+    if (name === 'smoothed') return `smoothed (α = ${arm.alpha})`;
+    if (name === 'temperature') return `temperature (T = ${(arm.temperature ?? NaN).toFixed(3)})`;
+    return 'original';
+  };
+  const labelWidth = Math.max(12, ...ARMS.map((name) => armLabel(name).length));
+  const width = Math.max(...COLUMNS.map((c) => c.label.length)) + 2;
+  lines.push(['Arm'.padEnd(labelWidth), ...COLUMNS.map((c) => c.label.padStart(width))].join(''));
+  for (const name of ARMS) {
+    const metrics = arms[name].metrics;
+    lines.push(
+      [
+        armLabel(name).padEnd(labelWidth),
+        ...COLUMNS.map((c) => value(metrics[c.name].value, c.percent).padStart(width)),
+      ].join(''),
+    );
+  }
+
+  lines.push('', 'Change from the original (95% paired bootstrap interval; percentages in points)');
+  const cells = COLUMNS.map((c) =>
+    COMPARED.map((name) => delta(document.deltas[name][c.name], c.percent)),
+  );
+  const cellWidth = Math.max(...cells.flat().map((cell) => cell.length), 12) + 3;
+  const metricWidth = Math.max(...COLUMNS.map((c) => c.label.length)) + 2;
+  lines.push(
+    ['Metric'.padEnd(metricWidth), ...COMPARED.map((name) => name.padEnd(cellWidth))]
+      .join('')
+      .trimEnd(),
+  );
+  COLUMNS.forEach((c, i) => {
+    lines.push(
+      [c.label.padEnd(metricWidth), ...cells[i].map((cell) => cell.padEnd(cellWidth))]
+        .join('')
+        .trimEnd(),
+    );
+  });
+
+  if (document.sweep) {
+    lines.push('', 'Sweep (α chosen on the calibration part; evaluation-part metrics)');
+    lines.push(
+      [
+        'alpha'.padEnd(8),
+        'cal. NLL'.padStart(10),
+        'cal. ECE'.padStart(10),
+        ...COLUMNS.map((c) => c.label.padStart(width)),
+      ].join(''),
+    );
+    for (const entry of document.sweep) {
+      lines.push(
+        [
+          `${entry.alpha}${entry.chosen ? ' *' : ''}`.padEnd(8),
+          value(entry.calibration.nll, false).padStart(10),
+          value(entry.calibration.ece, true).padStart(10),
+          ...COLUMNS.map((c) => value(entry.metrics[c.name].value, c.percent).padStart(width)),
+        ].join(''),
+      );
+    }
+  }
+
+  lines.push('', ...document.tradeOffs.map((line) => `- ${line}`));
+  if (document.exportedModel) lines.push('', `Exported    ${document.exportedModel}`);
+  return lines.join('\n');
+}
+
+/** One line of the training log. */
+export function describeEpoch(epoch: FinetuneEpoch): string {
+  const arm = epoch.arm === 'control' ? 'control' : `α = ${epoch.alpha}`;
+  return (
+    `${arm} epoch ${epoch.epoch}: loss ${epoch.loss.toFixed(4)}, ` +
+    `training accuracy ${value(epoch.accuracy, true)}, calibration ECE ${value(epoch.calibrationEce, true)}, ` +
+    `${epoch.seconds.toFixed(1)} s`
+  );
+}
+
+function value(x: number, percent: boolean): string {
+  if (!Number.isFinite(x)) return 'n/a';
+  return percent ? `${(x * 100).toFixed(2)}%` : x.toFixed(4);
+}
+
+function delta(estimate: MetricEstimate, percent: boolean): string {
+  const scale = percent ? 100 : 1;
+  const digits = percent ? 2 : 4;
+  const f = (x: number) =>
+    Number.isFinite(x) ? `${x > 0 ? '+' : ''}${(x * scale).toFixed(digits)}` : 'n/a';
+  const [lo, hi] = estimate.ci95;
+  return `${f(estimate.value)} [${f(lo)}, ${f(hi)}]`;
+}

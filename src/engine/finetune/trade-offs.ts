@@ -1,0 +1,226 @@
+import type { MetricEstimate, MetricName } from '../../core/types';
+import type { FinetuneArm, FinetuneArmName, SweepEntry } from '../../shared/finetune-document';
+
+/** What the plain-language statements are drawn from. */
+export interface TradeOffInputs {
+  arms: Record<FinetuneArmName, FinetuneArm>;
+  deltas: Record<'control' | 'smoothed' | 'temperature', Record<MetricName, MetricEstimate>>;
+  smoothingEffect: Record<MetricName, MetricEstimate>;
+  alpha: number;
+  numClasses: number;
+  optimumLogitGap: number | null;
+  sweep: SweepEntry[] | null;
+  /** 0 means the deltas have no intervals: changes are then not tested against noise. */
+  bootstrapResamples: number;
+}
+
+type Kind = 'points' | 'decimal';
+
+const DESCRIPTION: Partial<Record<MetricName, { name: string; kind: Kind }>> = {
+  ece: { name: 'ECE', kind: 'points' },
+  nll: { name: 'NLL', kind: 'decimal' },
+  accuracy: { name: 'accuracy', kind: 'points' },
+  misclassificationAuroc: { name: 'misclassification AUROC', kind: 'decimal' },
+  aurc: { name: 'AURC', kind: 'decimal' },
+};
+
+/**
+ * Plain-language statements of what each arm gained and cost on the evaluation part, every
+ * change with its paired-bootstrap 95% interval, and said plainly when smoothing makes
+ * confidence worse at separating right from wrong predictions (lower misclassification AUROC,
+ * higher AURC) and the interval excludes 0.
+ */
+export function describeTradeOffs(inputs: TradeOffInputs): string[] {
+  const { arms, alpha } = inputs;
+  // Without resamples the "intervals" are [value, value]: say so instead of calling them tight.
+  const untested = (estimates: Record<MetricName, MetricEstimate>) =>
+    inputs.bootstrapResamples > 0
+      ? estimates
+      : (Object.fromEntries(
+          Object.entries(estimates).map(([name, e]) => [
+            name,
+            { value: e.value, ci95: [NaN, NaN] },
+          ]),
+        ) as Record<MetricName, MetricEstimate>);
+  const deltas = {
+    control: untested(inputs.deltas.control),
+    smoothed: untested(inputs.deltas.smoothed),
+    temperature: untested(inputs.deltas.temperature),
+  };
+  const smoothingEffect = untested(inputs.smoothingEffect);
+  const lines: string[] = [];
+  const smoothed = `Label smoothing (α = ${alpha})`;
+  const original = arms.original.metrics;
+  const after = arms.smoothed.metrics;
+
+  if (inputs.sweep) {
+    const chosen = inputs.sweep.find((entry) => entry.chosen);
+    lines.push(
+      `α = ${alpha} was chosen among ${inputs.sweep.map((e) => e.alpha).join(', ')} by the lowest NLL on the calibration part` +
+        (chosen ? ` (${chosen.calibration.nll.toFixed(4)})` : '') +
+        '; the evaluation part played no part in the choice.',
+    );
+  }
+
+  lines.push(change(smoothed, 'ece', original.ece.value, after.ece.value, deltas.smoothed.ece));
+  const control = deltas.control.ece;
+  const effect = smoothingEffect.ece;
+  lines.push(
+    `Fine-tuning alone (α = 0, same budget) changed ECE by ${signed(control, 'points')} ${interval(control, 'points')}; ` +
+      `smoothing's own effect (smoothed minus control) is ${signed(effect, 'points')} ${interval(effect, 'points')}` +
+      (!hasInterval(effect)
+        ? ': without bootstrap resamples this is not tested against noise.'
+        : includesZero(effect)
+          ? ', an interval that includes 0: this ECE change cannot be credited to smoothing.'
+          : effect.value < 0
+            ? ': smoothing itself lowered ECE.'
+            : ': smoothing itself raised ECE.'),
+  );
+  lines.push(change(smoothed, 'nll', original.nll.value, after.nll.value, deltas.smoothed.nll));
+  lines.push(
+    change(
+      smoothed,
+      'accuracy',
+      original.accuracy.value,
+      after.accuracy.value,
+      deltas.smoothed.accuracy,
+    ),
+  );
+  lines.push(rankingStatement(smoothed, original, after, deltas.smoothed).text);
+
+  const temperature = arms.temperature;
+  const t = temperature.temperature ?? 1;
+  const tName = `Temperature scaling (T = ${t.toFixed(3)}, fitted on the calibration part)`;
+  lines.push(
+    change(
+      tName,
+      'ece',
+      original.ece.value,
+      temperature.metrics.ece.value,
+      deltas.temperature.ece,
+    ) + ' It changes no prediction, so accuracy stays the same.',
+  );
+  const tRanking = rankingStatement(tName, original, temperature.metrics, deltas.temperature);
+  if (tRanking.kind === 'worse' || tRanking.kind === 'better') lines.push(tRanking.text);
+  const tEce = temperature.metrics.ece.value;
+  const sEce = after.ece.value;
+  if (Number.isFinite(tEce) && Number.isFinite(sEce)) {
+    lines.push(
+      tEce <= sEce
+        ? `Temperature scaling reached a lower ECE (${pct(tEce)}) than label smoothing (${pct(sEce)}) without retraining (point estimates).`
+        : `Label smoothing reached a lower ECE (${pct(sEce)}) than temperature scaling (${pct(tEce)}) (point estimates).`,
+    );
+  }
+
+  if (inputs.optimumLogitGap !== null && arms.smoothed.logitGap && arms.original.logitGap) {
+    lines.push(
+      `At α = ${alpha} with K = ${inputs.numClasses} the smoothed loss is lowest at a logit gap of ` +
+        `log((1 − α + α/K)/(α/K)) = ${inputs.optimumLogitGap.toFixed(2)}; the median top-1 minus top-2 logit gap went from ` +
+        `${arms.original.logitGap.summary.median.toFixed(2)} (original) to ${arms.smoothed.logitGap.summary.median.toFixed(2)} (smoothed).`,
+    );
+  }
+  return lines;
+}
+
+/** "X lowered ECE from a to b (d, 95% CI lo to hi)." with a note when the interval includes 0. */
+function change(
+  who: string,
+  metric: MetricName,
+  before: number,
+  afterValue: number,
+  delta: MetricEstimate,
+): string {
+  const { name, kind } = DESCRIPTION[metric] ?? { name: metric, kind: 'decimal' as Kind };
+  const format = kind === 'points' ? pct : (x: number) => x.toFixed(4);
+  if (!Number.isFinite(delta.value)) return `${who}: ${name} is undefined here.`;
+  const ci = hasInterval(delta) ? `95% CI ${range(delta, kind)}` : 'no interval';
+  const base =
+    delta.value === 0
+      ? `${who} left ${name} unchanged at ${format(before)} (${ci})`
+      : `${who} ${delta.value < 0 ? 'lowered' : 'raised'} ${name} from ${format(before)} to ${format(afterValue)} (${signed(delta, kind)}, ${ci})`;
+  if (!hasInterval(delta) && delta.value !== 0) {
+    return `${base}; without bootstrap resamples this is not tested against noise.`;
+  }
+  return includesZero(delta) && delta.value !== 0
+    ? `${base}; the interval includes 0, so the change may be noise.`
+    : `${base}.`;
+}
+
+/** The misclassification-detection trade-off: AUROC down or AURC up is said plainly. */
+function rankingStatement(
+  who: string,
+  before: Record<MetricName, MetricEstimate>,
+  after: Record<MetricName, MetricEstimate>,
+  delta: Record<MetricName, MetricEstimate>,
+): { kind: 'worse' | 'better' | 'noise' | 'untested'; text: string } {
+  const auroc = delta.misclassificationAuroc;
+  const aurc = delta.aurc;
+  const ci = (d: MetricEstimate) =>
+    hasInterval(d) ? `, 95% CI ${range(d, 'decimal')}` : ', no interval';
+  const aurocText = `misclassification AUROC ${before.misclassificationAuroc.value.toFixed(4)} → ${after.misclassificationAuroc.value.toFixed(4)} (${signed(auroc, 'decimal')}${ci(auroc)})`;
+  const aurcText = `AURC ${before.aurc.value.toFixed(4)} → ${after.aurc.value.toFixed(4)} (${signed(aurc, 'decimal')}${ci(aurc)})`;
+  if (!hasInterval(auroc) && !hasInterval(aurc)) {
+    return {
+      kind: 'untested',
+      text: `${who}: ${aurocText}; ${aurcText}; without bootstrap resamples these changes are not tested against noise.`,
+    };
+  }
+  const worseAuroc = auroc.value < 0 && !includesZero(auroc);
+  const worseAurc = aurc.value > 0 && !includesZero(aurc);
+  if (worseAuroc || worseAurc) {
+    return {
+      kind: 'worse',
+      text:
+        `Trade-off: ${who} made confidence WORSE at telling right from wrong predictions: ` +
+        `${aurocText}; ${aurcText}. ` +
+        (worseAurc
+          ? 'Abstaining on the least confident predictions removes fewer errors than before.'
+          : 'The confident-first ranking of predictions is less reliable than before.'),
+    };
+  }
+  const better =
+    (auroc.value > 0 && !includesZero(auroc)) || (aurc.value < 0 && !includesZero(aurc));
+  if (better) {
+    return {
+      kind: 'better',
+      text: `${who} made confidence better at telling right from wrong predictions: ${aurocText}; ${aurcText}.`,
+    };
+  }
+  return {
+    kind: 'noise',
+    text: `${who} left the ranking of right and wrong predictions within noise: ${aurocText}; ${aurcText}.`,
+  };
+}
+
+function hasInterval(delta: MetricEstimate): boolean {
+  return Number.isFinite(delta.ci95[0]) && Number.isFinite(delta.ci95[1]);
+}
+
+function includesZero(delta: MetricEstimate): boolean {
+  const [lo, hi] = delta.ci95;
+  return !(Number.isFinite(lo) && Number.isFinite(hi)) || (lo <= 0 && hi >= 0);
+}
+
+function signed(delta: MetricEstimate, kind: Kind): string {
+  const v = delta.value;
+  if (!Number.isFinite(v)) return 'n/a';
+  const sign = v > 0 ? '+' : v < 0 ? '-' : '';
+  return kind === 'points'
+    ? `${sign}${(Math.abs(v) * 100).toFixed(2)} points`
+    : `${sign}${Math.abs(v).toFixed(4)}`;
+}
+
+function range(delta: MetricEstimate, kind: Kind): string {
+  const [lo, hi] = delta.ci95;
+  const f = (x: number) =>
+    !Number.isFinite(x) ? 'n/a' : kind === 'points' ? (x * 100).toFixed(2) : x.toFixed(4);
+  return `${f(lo)} to ${f(hi)}${kind === 'points' ? ' points' : ''}`;
+}
+
+function interval(delta: MetricEstimate, kind: Kind): string {
+  return hasInterval(delta) ? `(95% CI ${range(delta, kind)})` : '(no interval)';
+}
+
+function pct(x: number): string {
+  return Number.isFinite(x) ? `${(x * 100).toFixed(2)}%` : 'n/a';
+}

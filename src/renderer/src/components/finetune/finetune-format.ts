@@ -1,0 +1,201 @@
+import { symbol, symbolCircle, symbolDiamond, symbolSquare, symbolTriangle } from 'd3';
+import type { MetricEstimate, MetricName } from '../../../../core/types';
+import type { FinetuneArmName } from '../../../../shared/finetune-document';
+import { DASH, decimal, isFiniteNumber, percent } from '../../lib/format';
+
+/** The arms in the order every table, legend and chart shows them. */
+export const ARM_ORDER: readonly FinetuneArmName[] = [
+  'original',
+  'control',
+  'smoothed',
+  'temperature',
+];
+
+/** Marker shapes, so that the arms differ by more than colour. */
+export type MarkerShape = 'circle' | 'square' | 'diamond' | 'triangle';
+
+export interface ArmStyle {
+  /** A CSS colour (the variables are set on the fine-tune view, per theme). */
+  color: string;
+  shape: MarkerShape;
+  /** SVG stroke-dasharray, or undefined for a solid line. */
+  dash?: string;
+}
+
+export const ARM_STYLE: Record<FinetuneArmName, ArmStyle> = {
+  original: { color: 'var(--arm-original)', shape: 'circle', dash: '6 4' },
+  control: { color: 'var(--arm-control)', shape: 'square' },
+  smoothed: { color: 'var(--arm-smoothed)', shape: 'diamond' },
+  temperature: { color: 'var(--arm-temperature)', shape: 'triangle', dash: '2 3' },
+};
+
+/** An alpha as typed: 0.1 → "0.1", 0.05 → "0.05" (never "0.1000"). */
+export function alphaText(alpha: number | null | undefined): string {
+  if (!isFiniteNumber(alpha)) return DASH;
+  return String(Number(alpha.toFixed(4)));
+}
+
+/** Short names for legends and table rows. */
+export function armTitle(
+  name: FinetuneArmName,
+  alpha: number | null,
+  temperature: number | null,
+): string {
+  switch (name) {
+    case 'original':
+      return 'Original';
+    case 'control':
+      return 'Control, α = 0';
+    case 'smoothed':
+      return `Smoothed, α = ${alphaText(alpha)}`;
+    case 'temperature':
+      return `Temperature, T = ${decimal(temperature, 3)}`;
+  }
+}
+
+export type Better = 'lower' | 'higher';
+
+export interface MetricColumn {
+  key: MetricName;
+  label: string;
+  better: Better;
+  /** Percentages (shown as %, differences in points) or plain decimals. */
+  kind: 'percent' | 'decimal';
+  digits: number;
+  title: string;
+}
+
+/** The metrics the comparison reports, each with the direction that is better. */
+export const COMPARED_METRICS: readonly MetricColumn[] = [
+  {
+    key: 'ece',
+    label: 'ECE',
+    better: 'lower',
+    kind: 'percent',
+    digits: 2,
+    title: 'Expected calibration error over equal-width bins (lower is better).',
+  },
+  {
+    key: 'nll',
+    label: 'NLL',
+    better: 'lower',
+    kind: 'decimal',
+    digits: 4,
+    title: 'Negative log-likelihood of the true class, nats per sample (lower is better).',
+  },
+  {
+    key: 'brier',
+    label: 'Brier',
+    better: 'lower',
+    kind: 'decimal',
+    digits: 4,
+    title: 'Multiclass Brier score (lower is better).',
+  },
+  {
+    key: 'accuracy',
+    label: 'Accuracy',
+    better: 'higher',
+    kind: 'percent',
+    digits: 2,
+    title: 'Share of right top-1 predictions (higher is better).',
+  },
+  {
+    key: 'misclassificationAuroc',
+    label: 'Error-detection AUROC',
+    better: 'higher',
+    kind: 'decimal',
+    digits: 4,
+    title:
+      'Misclassification AUROC: how well confidence ranks wrong predictions below right ones (higher is better).',
+  },
+  {
+    key: 'aurc',
+    label: 'AURC',
+    better: 'lower',
+    kind: 'decimal',
+    digits: 4,
+    title: 'Area under the risk-coverage curve (lower is better).',
+  },
+];
+
+export function metricValue(column: MetricColumn, value: number | null | undefined): string {
+  return column.kind === 'percent' ? percent(value, column.digits) : decimal(value, column.digits);
+}
+
+/** A signed difference with a true minus sign; percentages in points. */
+export function metricDelta(column: MetricColumn, value: number | null | undefined): string {
+  if (!isFiniteNumber(value)) return DASH;
+  const scaled = column.kind === 'percent' ? value * 100 : value;
+  const text = Math.abs(scaled).toFixed(column.digits);
+  const zero = Number(text) === 0;
+  const sign = zero ? '±' : scaled > 0 ? '+' : '−';
+  return `${sign}${text}${column.kind === 'percent' ? ' pts' : ''}`;
+}
+
+function signedBare(column: MetricColumn, value: number): string {
+  const scaled = column.kind === 'percent' ? value * 100 : value;
+  const text = Math.abs(scaled).toFixed(column.digits);
+  if (Number(text) === 0) return text;
+  return `${scaled > 0 ? '+' : '−'}${text}`;
+}
+
+/** A value's 95% interval: "1.02% – 1.81%". */
+export function metricInterval(column: MetricColumn, estimate: MetricEstimate | undefined): string {
+  const [lo, hi] = estimate?.ci95 ?? [NaN, NaN];
+  if (!isFiniteNumber(lo) || !isFiniteNumber(hi)) return 'no interval';
+  return `${metricValue(column, lo)} – ${metricValue(column, hi)}`;
+}
+
+/** A difference's paired interval: "[−1.56, −0.15]" (points for percentages). */
+export function deltaInterval(column: MetricColumn, estimate: MetricEstimate | undefined): string {
+  const [lo, hi] = estimate?.ci95 ?? [NaN, NaN];
+  if (!isFiniteNumber(lo) || !isFiniteNumber(hi)) return 'no interval';
+  return `[${signedBare(column, lo)}, ${signedBare(column, hi)}]`;
+}
+
+export type Significance = 'better' | 'worse' | 'unclear' | 'none';
+
+/**
+ * Whether a difference (arm minus reference) is a significant improvement or worsening: its
+ * 95% interval excludes 0, read in the metric's better direction.
+ */
+export function significance(better: Better, delta: MetricEstimate | undefined): Significance {
+  if (!delta || !isFiniteNumber(delta.value)) return 'none';
+  const [lo, hi] = delta.ci95 ?? [NaN, NaN];
+  if (!isFiniteNumber(lo) || !isFiniteNumber(hi)) return 'none';
+  if (lo === 0 && hi === 0 && delta.value === 0) return 'none';
+  if (lo <= 0 && hi >= 0) return 'unclear';
+  const lowered = hi < 0;
+  return lowered === (better === 'lower') ? 'better' : 'worse';
+}
+
+const SYMBOLS = {
+  circle: symbolCircle,
+  square: symbolSquare,
+  diamond: symbolDiamond,
+  triangle: symbolTriangle,
+} as const;
+
+/** An SVG path of a marker centred on (0, 0); size is its area in square pixels. */
+export function markerPath(shape: MarkerShape, size = 48): string {
+  return symbol(SYMBOLS[shape], size)() ?? '';
+}
+
+export interface LegendItem {
+  name: FinetuneArmName;
+  title: string;
+  /** A value shown after the name, e.g. the arm's ECE. */
+  note?: string;
+}
+
+/** One line of a per-epoch chart. */
+export interface EpochSeries {
+  key: string;
+  label: string;
+  color: string;
+  shape: MarkerShape;
+  dash?: string;
+  faded?: boolean;
+  /** [epoch, value] pairs. */
+  points: [number, number][];
+}

@@ -1,0 +1,207 @@
+import type {
+  ConfidenceHistogram,
+  LogitGapSummary,
+  MetricEstimate,
+  MetricName,
+  ReliabilityBin,
+  RiskCoverageCurve,
+} from '../core/types';
+import type {
+  BackendName,
+  DatasetSummary,
+  ModelSummary,
+  OutputKind,
+  PixelScaling,
+} from './audit-document';
+
+/** The four arms every fine-tune compares, all measured on the same evaluation part. */
+export type FinetuneArmName = 'original' | 'control' | 'smoothed' | 'temperature';
+/** The arms that are compared with the original. */
+export type ComparedArmName = Exclude<FinetuneArmName, 'original'>;
+/** The arms that are fine-tuned. */
+export type TrainedArmName = 'control' | 'smoothed';
+
+/** Which layers train: the last layer with weights, the last N layers with weights, or all. */
+export type LayerSelectionText = 'head' | 'all' | `last:${number}`;
+
+/** How the run was set up (everything needed to repeat it). */
+export interface FinetuneSettings {
+  /** The alpha of the smoothed arm (the chosen one when several were tried). */
+  alpha: number;
+  /** Every alpha tried, in the order given (one value unless a sweep). */
+  alphas: number[];
+  epochs: number;
+  batchSize: number;
+  optimizer: 'adam';
+  learningRate: number;
+  /** As asked: `head`, `last:N` or `all`. */
+  layers: LayerSelectionText;
+  /** The layers that trained (innermost layer names). */
+  trainableLayers: string[];
+  /** Weights that trained. */
+  trainableParameters: number;
+  /** Frozen BatchNormalization layers, run in inference mode during fine-tuning. */
+  frozenBatchNormLayers: string[];
+  /** `softmax` (categorical, y' = y(1 − a) + a/K) or `sigmoid` (binary, y' = y(1 − a) + a/2). */
+  loss: 'softmax-cross-entropy' | 'sigmoid-cross-entropy';
+  /** Seeds the split, the batch order and the bootstrap. */
+  seed: number;
+  /** Fractions the labelled set was split in (finetune is 0 with a separate fine-tuning set). */
+  splitFractions: { finetune: number; calibration: number; evaluation: number };
+  /** Equal-width bins for ECE. */
+  bins: number;
+  bootstrapResamples: number;
+  /** How the alpha of the smoothed arm was chosen. */
+  alphaSelection: 'given' | 'lowest calibration NLL';
+}
+
+/** One part of the data: where it came from, its size and its samples. */
+export interface FinetunePart {
+  /** The file or folder the samples were read from. */
+  path: string;
+  size: number;
+  /** Samples per model class. */
+  countsPerClass: number[];
+  /** Sample ids (`idx:N`, `row:N` or relative image paths), in the order used. */
+  ids: string[];
+}
+
+export interface FinetuneSplit {
+  /** `split`: the fine-tune part is cut from the labelled set; `separate`: it is `trainDataPath`. */
+  source: 'split' | 'separate';
+  finetune: FinetunePart;
+  /** Where the temperature is fitted and the alpha chosen; never reported on. */
+  calibration: FinetunePart;
+  /** Where every arm is measured. */
+  evaluation: FinetunePart;
+}
+
+/** What the calibration part says about an arm (used to choose alpha; not a reported result). */
+export interface CalibrationPartScore {
+  nll: number;
+  ece: number;
+}
+
+/** One arm measured on the evaluation part. */
+export interface FinetuneArm {
+  name: FinetuneArmName;
+  /** Plain-language name, e.g. "label smoothing (α = 0.1)". */
+  label: string;
+  /** Smoothing alpha of a fine-tuned arm; null for original and temperature. */
+  alpha: number | null;
+  /** The fitted temperature of the temperature arm; null for the others. */
+  temperature: number | null;
+  /** As in the audit document: every metric with its 95% bootstrap interval. */
+  metrics: Record<MetricName, MetricEstimate>;
+  bins: ReliabilityBin[];
+  confidenceHistogram: ConfidenceHistogram;
+  /** Top-1 minus top-2 logit (for the temperature arm: of the logits divided by T). */
+  logitGap: LogitGapSummary | null;
+  riskCoverage: RiskCoverageCurve;
+  /** The same arm on the calibration part. */
+  calibration: CalibrationPartScore;
+}
+
+/** One epoch of one fine-tune. */
+export interface FinetuneEpoch {
+  /** `control` (α = 0), `smoothed` (the chosen α) or `sweep` (an α tried and not chosen). */
+  arm: TrainedArmName | 'sweep';
+  alpha: number;
+  epoch: number;
+  /** Mean smoothed cross-entropy over the epoch's batches. */
+  loss: number;
+  /** Fraction of fine-tuning samples predicted right during the epoch (training mode). */
+  accuracy: number;
+  /** ECE on the calibration part after the epoch. */
+  calibrationEce: number;
+  /** Seconds of the epoch's training (without the calibration-part pass). */
+  seconds: number;
+}
+
+/** One alpha of a sweep. */
+export interface SweepEntry {
+  alpha: number;
+  chosen: boolean;
+  calibration: CalibrationPartScore;
+  /** Measured on the evaluation part, like the arms. */
+  metrics: Record<MetricName, MetricEstimate>;
+}
+
+export interface FinetuneProvenance {
+  backend: BackendName;
+  backendFallbacks: string[];
+  modelFingerprint: string;
+  /** The labelled set (split into the parts). */
+  datasetFingerprint: string;
+  /** The separate fine-tuning set, when given. */
+  trainDatasetFingerprint: string | null;
+  classNames: string[];
+  appVersion: string;
+  createdAt: string;
+  outputKind: OutputKind;
+  scaling: PixelScaling;
+  /** Fine-tuning time over every arm and alpha. */
+  trainingSeconds: number;
+  totalSeconds: number;
+}
+
+/**
+ * One fine-tune with label smoothing and its honest comparison, as the command line writes it
+ * (`finetune --json`). Documented field by field in docs/finetune-json.md. NaN is written as null.
+ */
+export interface FinetuneDocument {
+  schema: 'calibration-audit/finetune';
+  schemaVersion: 1;
+  settings: FinetuneSettings;
+  split: FinetuneSplit;
+  arms: Record<FinetuneArmName, FinetuneArm>;
+  /** Each arm minus the original, with paired-bootstrap 95% intervals. */
+  deltas: Record<ComparedArmName, Record<MetricName, MetricEstimate>>;
+  /** Smoothed minus control: what smoothing adds beyond fine-tuning with the same budget. */
+  smoothingEffect: Record<MetricName, MetricEstimate>;
+  /** The alpha of the smoothed arm. */
+  alpha: number;
+  /** Every alpha tried, when a list was given; null otherwise. */
+  sweep: SweepEntry[] | null;
+  history: FinetuneEpoch[];
+  /** Plain-language statements of gains and costs. */
+  tradeOffs: string[];
+  /**
+   * The logit gap at which smoothed cross-entropy is minimal, log((1 − a + a/K) / (a/K)), for the
+   * chosen alpha; null (infinite) when alpha is 0.
+   */
+  optimumLogitGap: { alpha: number; numClasses: number; value: number | null };
+  provenance: FinetuneProvenance;
+  model: ModelSummary;
+  /** The labelled set. */
+  dataset: DatasetSummary;
+  /** The separate fine-tuning set, when given. */
+  trainDataset: DatasetSummary | null;
+  /** The folder the smoothed model was exported to, or null. */
+  exportedModel: string | null;
+}
+
+export type FinetunePhase = 'loading' | 'original' | 'training' | 'metrics' | 'export';
+
+/**
+ * Progress of a fine-tune, as the engine streams it: per batch while training (`done` / `total`
+ * samples of the epoch) and once per finished epoch (`completedEpoch`).
+ */
+export interface FinetuneProgress {
+  /** Tells it apart from an audit's progress. */
+  task: 'finetune';
+  phase: FinetunePhase;
+  /** The fine-tune running: control (α = 0) or a smoothed candidate. */
+  arm?: TrainedArmName;
+  alpha?: number;
+  /** 1-based number of this fine-tune, of `runs` (control included). */
+  run?: number;
+  runs?: number;
+  epoch?: number;
+  epochs?: number;
+  /** Samples done of the epoch. */
+  done?: number;
+  total?: number;
+  /** Set on the event that ends an epoch: its loss, training accuracy, calibration ECE, seconds. */
+  completedEpoch?: FinetuneEpoch;
+}

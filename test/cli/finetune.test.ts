@@ -1,0 +1,183 @@
+import { execFile } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { gunzipSync } from 'node:zlib';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { METRIC_NAMES } from '../../src/core';
+import { selectBackend } from '../../src/engine/backend';
+import { loadModel } from '../../src/engine/model/load-model';
+import type { FinetuneDocument } from '../../src/shared/finetune-document';
+import { folderFingerprint } from '../engine/finetune/fixtures';
+import { tempDir } from '../helpers/temp-dir';
+
+const run = promisify(execFile);
+const BIN = path.resolve('bin/calibration-audit.mjs');
+const DEMO = path.resolve('resources/demo');
+const SLICE = 1200;
+
+interface Outcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function cli(...args: string[]): Promise<Outcome> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { maxBuffer: 1 << 26 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+/** The first `count` images and labels of the demo test set, as uncompressed IDX files. */
+async function writeDemoSlice(folder: string, count: number): Promise<string> {
+  const images = gunzipSync(await readFile(path.join(DEMO, 'test/t10k-images-idx3-ubyte.gz')));
+  const labels = gunzipSync(await readFile(path.join(DEMO, 'test/t10k-labels-idx1-ubyte.gz')));
+  const imageHeader = Buffer.from(images.subarray(0, 16));
+  imageHeader.writeUInt32BE(count, 4);
+  const labelHeader = Buffer.from(labels.subarray(0, 8));
+  labelHeader.writeUInt32BE(count, 4);
+  const imagesFile = path.join(folder, 'slice-images-idx3-ubyte');
+  await writeFile(imagesFile, Buffer.concat([imageHeader, images.subarray(16, 16 + count * 784)]));
+  await writeFile(
+    path.join(folder, 'slice-labels-idx1-ubyte'),
+    Buffer.concat([labelHeader, labels.subarray(8, 8 + count)]),
+  );
+  return imagesFile;
+}
+
+let dir: string;
+let slice: string;
+let outcome: Outcome;
+let document: FinetuneDocument;
+let modelFingerprint: string;
+
+beforeAll(async () => {
+  dir = await tempDir();
+  slice = await writeDemoSlice(dir, SLICE);
+  modelFingerprint = await folderFingerprint(path.join(DEMO, 'model'));
+  outcome = await cli(
+    'finetune',
+    '--model',
+    path.join(DEMO, 'model'),
+    '--data',
+    slice,
+    '--alpha',
+    '0.05,0.2',
+    '--epochs',
+    '2',
+    '--bootstrap',
+    '200',
+    '--json',
+    path.join(dir, 'finetune.json'),
+    '--out',
+    path.join(dir, 'smoothed-model'),
+  );
+  document = JSON.parse(await readFile(path.join(dir, 'finetune.json'), 'utf8'));
+}, 120_000);
+
+describe('calibration-audit finetune on a slice of the demo', () => {
+  it('exits 0 and prints the comparison table, the chosen alpha and the trade-offs', () => {
+    expect(outcome.code, outcome.stderr).toBe(0);
+    expect(outcome.stdout).toMatch(/^original\s+\d+\.\d\d%\s+\d\.\d{4}\s+\d+\.\d\d%/m);
+    expect(outcome.stdout).toMatch(/^control \(α = 0\)/m);
+    expect(outcome.stdout).toMatch(new RegExp(`^smoothed \\(α = ${document.alpha}\\)`, 'm'));
+    expect(outcome.stdout).toMatch(/^temperature \(T = \d+\.\d{3}\)/m);
+    expect(outcome.stdout).toMatch(/^ECE\s+[-+]?\d+\.\d\d \[/m);
+    expect(outcome.stdout).toMatch(
+      /^Alpha\s+(0\.05|0\.2) \(lowest calibration NLL of 0\.05, 0\.2\)/m,
+    );
+    for (const line of document.tradeOffs) expect(outcome.stdout).toContain(line);
+    // One training-log line per epoch and fine-tune (control, 0.05, 0.2) on stderr.
+    expect(outcome.stderr.match(/epoch \d: loss/g)).toHaveLength(6);
+  });
+
+  it('writes a document with every arm, every delta and the sweep', () => {
+    expect(document.schema).toBe('calibration-audit/finetune');
+    expect(document.schemaVersion).toBe(1);
+    for (const arm of ['original', 'control', 'smoothed', 'temperature'] as const) {
+      for (const name of METRIC_NAMES) {
+        const metric = document.arms[arm].metrics[name];
+        expect(metric.value === null || typeof metric.value === 'number', `${arm} ${name}`).toBe(
+          true,
+        );
+      }
+      expect(document.arms[arm].logitGap).not.toBeNull();
+    }
+    for (const arm of ['control', 'smoothed', 'temperature'] as const) {
+      for (const name of METRIC_NAMES) {
+        expect(document.deltas[arm][name].ci95, `${arm} ${name}`).toHaveLength(2);
+      }
+    }
+    expect(document.sweep?.map((e) => e.alpha)).toEqual([0.05, 0.2]);
+    expect(document.split.finetune.size + document.split.calibration.size).toBeGreaterThan(0);
+    expect(
+      document.split.finetune.size +
+        document.split.calibration.size +
+        document.split.evaluation.size,
+    ).toBe(SLICE);
+    expect(document.split.evaluation.ids[0]).toMatch(/^idx:\d+$/);
+    expect(document.history).toHaveLength(6);
+    expect(document.optimumLogitGap.value).toBeCloseTo(
+      Math.log((1 - document.alpha + document.alpha / 10) / (document.alpha / 10)),
+      10,
+    );
+    expect(document.provenance.backend).toBe('wasm');
+    expect(document.provenance.modelFingerprint).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('finds the demo model overconfident: temperature T > 1', () => {
+    expect(document.arms.temperature.temperature).toBeGreaterThan(1);
+    expect(document.arms.temperature.metrics.accuracy.value).toBe(
+      document.arms.original.metrics.accuracy.value,
+    );
+  });
+
+  it('exports the smoothed model, loadable as a normal model, and leaves the demo untouched', async () => {
+    expect(document.exportedModel).toBe(path.join(dir, 'smoothed-model'));
+    await selectBackend('wasm');
+    const exported = await loadModel(path.join(dir, 'smoothed-model'));
+    expect(exported.info.output).toBe('softmax');
+    expect(exported.info.classNames).toEqual(document.provenance.classNames);
+    exported.dispose();
+    expect(await folderFingerprint(path.join(DEMO, 'model'))).toBe(modelFingerprint);
+  });
+});
+
+describe('calibration-audit finetune errors', () => {
+  it('exits 2 with usage on a usage error', async () => {
+    const cases = [
+      ['finetune'],
+      ['finetune', '--model', 'x'],
+      ['finetune', '--demo', '--model', 'x'],
+      ['finetune', '--demo', '--alpha', '1'],
+      ['finetune', '--demo', '--alpha', '0.1,,0.2'],
+      ['finetune', '--demo', '--layers', 'middle'],
+      ['finetune', '--demo', '--learning-rate', '0'],
+      ['finetune', '--demo', '--epochs', 'two'],
+    ];
+    const results = await Promise.all(cases.map((args) => cli(...args)));
+    results.forEach((result, i) => {
+      expect(result.code, cases[i].join(' ')).toBe(2);
+      expect(result.stderr).toMatch(/Usage:/);
+    });
+  });
+
+  it('exits 1 with one line naming a labelled set that does not exist', async () => {
+    const missing = path.join(dir, 'no-such-data');
+    const result = await cli('finetune', '--model', path.join(DEMO, 'model'), '--data', missing);
+    expect(result.code).toBe(1);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`${missing}.*does not exist`));
+  });
+
+  it('lists finetune in the help', async () => {
+    const help = await cli('--help');
+    expect(help.stdout).toMatch(/calibration-audit finetune --model DIR --data PATH/);
+    expect(help.stdout).toMatch(/--alpha A/);
+  });
+});
