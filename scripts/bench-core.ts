@@ -5,40 +5,15 @@
  *
  *   node bin/run-ts.mjs scripts/bench-core.ts [samples] [classes] [resamples] [repeats]
  *
- * The synthetic model is overconfident like a typical trained network: logits 4·(z + 3·[k = y])
- * with z ~ N(0, 1), whose calibrated scale would be 3; about 90% accuracy, ECE about 3%.
+ * The synthetic model is overconfident like a typical trained network (see synthetic-predictions.ts).
  */
-import { auditPredictions, Rng, type Predictions } from '../src/core';
-
-function syntheticPredictions(samples: number, classes: number, seed: number): Predictions {
-  const rng = new Rng(seed);
-  const gaussian = (): number => {
-    const u = rng.nextFloat() || Number.MIN_VALUE;
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.nextFloat());
-  };
-  const labels = new Int32Array(samples);
-  const logits = new Float32Array(samples * classes);
-  const probs = new Float32Array(samples * classes);
-  for (let i = 0; i < samples; i++) {
-    const y = rng.nextInt(classes);
-    labels[i] = y;
-    const o = i * classes;
-    let max = -Infinity;
-    for (let k = 0; k < classes; k++) {
-      logits[o + k] = 4 * (gaussian() + (k === y ? 3 : 0));
-      max = Math.max(max, logits[o + k]);
-    }
-    let sum = 0;
-    for (let k = 0; k < classes; k++) sum += Math.exp(logits[o + k] - max);
-    for (let k = 0; k < classes; k++) probs[o + k] = Math.exp(logits[o + k] - max) / sum;
-  }
-  return { numClasses: classes, labels, probs, logits };
-}
+import { auditPredictions } from '../src/core';
+import { syntheticPredictions } from './synthetic-predictions';
 
 const [samples = 100_000, classes = 10, resamples = 1000, repeats = 0] = process.argv
   .slice(2)
   .map(Number);
-const predictions = syntheticPredictions(samples, classes, 1);
+const predictions = syntheticPredictions(samples, classes, 'overconfident');
 
 function timeAudit(): { seconds: number; cpuSeconds: number; ece: number } {
   const cpu = process.cpuUsage();

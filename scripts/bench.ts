@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { auditPredictions } from '../src/core';
+import { syntheticPredictions } from './synthetic-predictions';
 import { BACKENDS, type BackendName } from '../src/engine/backend';
 import * as tf from '@tensorflow/tfjs';
 import { runAudit } from '../src/engine/audit';
@@ -166,43 +167,19 @@ async function benchFinetune(backend: BackendName, samples: number, layers: stri
 }
 
 function benchMetrics(n: number, k: number, resamples: number) {
-  const random = mulberry32(42);
-  const labels = new Int32Array(n);
-  const probs = new Float32Array(n * k);
-  const logits = new Float32Array(n * k);
-  for (let i = 0; i < n; i++) {
-    labels[i] = Math.floor(random() * k);
-    let sum = 0;
-    for (let c = 0; c < k; c++) {
-      const z = (c === labels[i] ? 3 : 0) + 2 * gaussian(random);
-      logits[i * k + c] = z;
-      sum += Math.exp(z);
-    }
-    for (let c = 0; c < k; c++) probs[i * k + c] = Math.exp(logits[i * k + c]) / sum;
-  }
-  const started = performance.now();
-  auditPredictions({ numClasses: k, labels, probs, logits }, { bootstrapResamples: resamples });
-  return {
-    samples: n,
-    classes: k,
-    resamples,
-    seconds: round((performance.now() - started) / 1000),
-  };
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function gaussian(random: () => number): number {
-  return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  return (['overconfident', 'uncertain'] as const).map((model) => {
+    const predictions = syntheticPredictions(n, k, model);
+    const started = performance.now();
+    const report = auditPredictions(predictions, { bootstrapResamples: resamples });
+    return {
+      model,
+      samples: n,
+      classes: k,
+      resamples,
+      accuracy: round(report.metrics.accuracy.value),
+      seconds: round((performance.now() - started) / 1000),
+    };
+  });
 }
 
 function round(x: number): number {

@@ -1,7 +1,5 @@
-import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { METRIC_NAMES } from '../../src/core';
@@ -9,28 +7,11 @@ import { selectBackend } from '../../src/engine/backend';
 import { loadModel } from '../../src/engine/model/load-model';
 import type { FinetuneDocument } from '../../src/shared/finetune-document';
 import { folderFingerprint } from '../engine/finetune/fixtures';
+import { cli, type CliOutcome } from '../helpers/cli';
 import { tempDir } from '../helpers/temp-dir';
 
-const run = promisify(execFile);
-const BIN = path.resolve('bin/calibration-audit.mjs');
 const DEMO = path.resolve('resources/demo');
 const SLICE = 1200;
-
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(...args: string[]): Promise<Outcome> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { maxBuffer: 1 << 26 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 /** The first `count` images and labels of the demo test set, as uncompressed IDX files. */
 async function writeDemoSlice(folder: string, count: number): Promise<string> {
@@ -51,7 +32,7 @@ async function writeDemoSlice(folder: string, count: number): Promise<string> {
 
 let dir: string;
 let slice: string;
-let outcome: Outcome;
+let outcome: CliOutcome;
 let document: FinetuneDocument;
 let modelFingerprint: string;
 

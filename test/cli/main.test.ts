@@ -1,34 +1,15 @@
-import { execFile } from 'node:child_process';
 import { readFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { METRIC_NAMES } from '../../src/core';
 import type { AuditDocument } from '../../src/shared/audit-document';
+import { cli, type CliOutcome } from '../helpers/cli';
 import { tempDir } from '../helpers/temp-dir';
 
-const run = promisify(execFile);
-const BIN = path.resolve('bin/calibration-audit.mjs');
 const packageVersion = JSON.parse(await readFile('package.json', 'utf8')).version as string;
 
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(...args: string[]): Promise<Outcome> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { maxBuffer: 1 << 26 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
 let dir: string;
-let demo: Outcome;
+let demo: CliOutcome;
 let document: AuditDocument;
 let predictions: string[];
 

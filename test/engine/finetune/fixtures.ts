@@ -3,6 +3,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { saveLayersModel } from '../../../src/engine/model/save-model';
+import { saveKeras3Model as saveKeras3ModelWithMetadata } from '../../helpers/keras3-model';
 
 export const CLASSES = ['a', 'b', 'c'];
 
@@ -113,58 +114,7 @@ export function layerWeights(model: tf.LayersModel, name: string): number[][] {
     .map((w) => Array.from(w.dataSync()));
 }
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-/**
- * A functional Dense(6, relu) → Dense(3, softmax) model on 4 features, saved and then rewritten as
- * Keras 3 writes model JSON (batch_shape, dtype policies, {args, kwargs} inbound nodes, flat
- * input/output layers), which TF.js Layers cannot read as it is.
- */
+/** A Keras 3 style model folder (see test/helpers/keras3-model.ts) with this fixture's class names. */
 export async function saveKeras3Model(folder: string): Promise<void> {
-  const input = tf.input({ shape: [4] });
-  const hidden = tf.layers
-    .dense({
-      units: 6,
-      activation: 'relu',
-      kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }),
-    })
-    .apply(input) as tf.SymbolicTensor;
-  const output = tf.layers
-    .dense({
-      units: 3,
-      activation: 'softmax',
-      kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }),
-    })
-    .apply(hidden) as tf.SymbolicTensor;
-  const model = tf.model({ inputs: input, outputs: output });
-  await saveLayersModel(model, folder, { classNames: CLASSES });
-  model.dispose();
-  const file = path.join(folder, 'model.json');
-  const json = JSON.parse(await readFile(file, 'utf8')) as Json;
-  const topology = json.modelTopology.model_config ?? json.modelTopology;
-  for (const layer of topology.config.layers as Json[]) {
-    if (layer.config.batch_input_shape) {
-      layer.config.batch_shape = layer.config.batch_input_shape;
-      delete layer.config.batch_input_shape;
-    }
-    layer.config.dtype = {
-      module: 'keras',
-      class_name: 'DTypePolicy',
-      config: { name: 'float32' },
-    };
-    layer.inbound_nodes = (layer.inbound_nodes as unknown[][][]).map((node) => ({
-      args: node.map(([name, nodeIndex, tensorIndex]) => ({
-        class_name: '__keras_tensor__',
-        config: {
-          shape: [null, 4],
-          dtype: 'float32',
-          keras_history: [name, nodeIndex, tensorIndex],
-        },
-      })),
-      kwargs: {},
-    }));
-  }
-  topology.config.input_layers = topology.config.input_layers[0];
-  topology.config.output_layers = topology.config.output_layers[0];
-  await writeFile(file, JSON.stringify(json));
+  (await saveKeras3ModelWithMetadata(folder, { classNames: CLASSES })).dispose();
 }
