@@ -11,6 +11,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { auditPredictions } from '../src/core';
 import { syntheticPredictions } from './synthetic-predictions';
+import { BootstrapHelper, auditPredictionsInParallel } from '../src/engine/parallel-bootstrap';
 import { BACKENDS, type BackendName } from '../src/engine/backend';
 import * as tf from '@tensorflow/tfjs';
 import { runAudit } from '../src/engine/audit';
@@ -65,7 +66,7 @@ if (values.child === 'audit') {
     ),
   );
 } else if (values.child === 'metrics') {
-  console.log(JSON.stringify(benchMetrics(100_000, 10, 1000)));
+  console.log(JSON.stringify(await benchMetrics(100_000, 10, 1000)));
 } else {
   const report = {
     machine: {
@@ -166,20 +167,37 @@ async function benchFinetune(backend: BackendName, samples: number, layers: stri
   };
 }
 
-function benchMetrics(n: number, k: number, resamples: number) {
-  return (['overconfident', 'uncertain'] as const).map((model) => {
+/**
+ * All metrics with their bootstrap intervals, as the engine computes them: on this thread alone, and
+ * shared with the engine's bootstrap thread (started beforehand, as the engine starts it at launch).
+ */
+async function benchMetrics(n: number, k: number, resamples: number) {
+  const helper = new BootstrapHelper(
+    new URL('../src/engine/worker/thread-entry.mjs', import.meta.url),
+  );
+  const warmUp = syntheticPredictions(2000, k, 'overconfident', 2);
+  await auditPredictionsInParallel(warmUp, { bootstrapResamples: 20 }, helper);
+  const results = [];
+  for (const model of ['overconfident', 'uncertain'] as const) {
     const predictions = syntheticPredictions(n, k, model);
-    const started = performance.now();
+    let started = performance.now();
     const report = auditPredictions(predictions, { bootstrapResamples: resamples });
-    return {
+    const oneThread = (performance.now() - started) / 1000;
+    started = performance.now();
+    await auditPredictionsInParallel(predictions, { bootstrapResamples: resamples }, helper);
+    const twoThreads = (performance.now() - started) / 1000;
+    results.push({
       model,
       samples: n,
       classes: k,
       resamples,
       accuracy: round(report.metrics.accuracy.value),
-      seconds: round((performance.now() - started) / 1000),
-    };
-  });
+      secondsOneThread: round(oneThread),
+      seconds: round(twoThreads),
+    });
+  }
+  await helper.close();
+  return results;
 }
 
 function round(x: number): number {

@@ -6,24 +6,26 @@ import { METRIC_NAMES, type MetricEstimate, type MetricName, type Predictions } 
 import { WeightedEvaluator, warmUpWeightedPass, type ResamplingData } from './weighted-pass';
 
 /**
- * Metric values of `resamples` multinomial resamples: result[metricIndex][b], metrics in
- * METRIC_NAMES order. The same seed gives the same values.
+ * Metric values of the multinomial resamples `from` to `to` (of `resamples`): result[metricIndex][b - from],
+ * metrics in METRIC_NAMES order. Resample b draws from its own stream of the seed, so the same seed gives
+ * the same values however the resamples are divided between threads.
  */
 export function bootstrapMetricSamples(
   data: ResamplingData,
   resamples: number,
   seed: number,
+  from = 0,
+  to = resamples,
 ): Float64Array[] {
   warmUpWeightedPass();
-  const values = METRIC_NAMES.map(() => new Float64Array(resamples));
+  const values = METRIC_NAMES.map(() => new Float64Array(to - from));
   const evaluator = new WeightedEvaluator(data);
-  const rng = new Rng(seed);
   const counts = new Int32Array(data.sampleCount);
   const out = new Float64Array(METRIC_NAMES.length);
-  for (let b = 0; b < resamples; b++) {
-    rng.fillMultinomialCounts(counts);
+  for (let b = from; b < to; b++) {
+    new Rng(seed, b + 1).fillMultinomialCounts(counts);
     evaluator.evaluate(counts, out);
-    for (let m = 0; m < out.length; m++) values[m][b] = out[m];
+    for (let m = 0; m < out.length; m++) values[m][b - from] = out[m];
   }
   return values;
 }
@@ -38,7 +40,13 @@ export function bootstrapIntervals(
   resamples: number,
   seed: number,
 ): Record<MetricName, [number, number]> {
-  const samples = bootstrapMetricSamples(data, resamples, seed);
+  return intervalsFromSamples(bootstrapMetricSamples(data, resamples, seed));
+}
+
+/** The intervals of metric values per resample (as bootstrapMetricSamples gives them). */
+export function intervalsFromSamples(
+  samples: Float64Array[],
+): Record<MetricName, [number, number]> {
   return Object.fromEntries(
     METRIC_NAMES.map((name, m) => [name, percentileInterval95(samples[m])]),
   ) as Record<MetricName, [number, number]>;

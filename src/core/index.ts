@@ -1,6 +1,6 @@
 export * from './types';
 export { DEFAULT_AUDIT_OPTIONS, resolveAuditOptions } from './options';
-export { auditPredictions } from './report';
+export { auditPredictions, prepareAudit, completeAudit, type PreparedAudit } from './report';
 export { Rng } from './random';
 export {
   validatePredictions,
@@ -47,6 +47,7 @@ export { computePointEstimates, type PointEstimates } from './point-estimates';
 export {
   bootstrapIntervals,
   bootstrapMetricSamples,
+  intervalsFromSamples,
   pairedBootstrapDeltas,
   type PairedBootstrapOptions,
 } from './bootstrap';

@@ -8,11 +8,12 @@ export class Rng {
   private s2: number;
   private s3: number;
 
-  constructor(seed: number) {
+  /** `stream` selects one of many independent sequences of the same seed (0: the seed's own). */
+  constructor(seed: number, stream = 0) {
     if (!Number.isFinite(seed)) throw new RangeError(`seed must be a finite number, got ${seed}`);
     const low = Math.trunc(seed) >>> 0;
     const high = Math.trunc(seed / 4294967296) >>> 0;
-    let x = (low ^ Math.imul(high, 0x9e3779b9)) >>> 0;
+    let x = (low ^ Math.imul(high, 0x9e3779b9) ^ Math.imul(stream, 0x85ebca6b)) >>> 0;
     const next = (): number => {
       x = (x + 0x9e3779b9) | 0;
       let z = x;

@@ -4,7 +4,7 @@ import { flagClasses, flagConfidentErrors, flagOverconfidentBins } from './flags
 import { logitGapSummary } from './logit-gap';
 import { resolveAuditOptions } from './options';
 import { confusionMatrix, perClassStats } from './per-class';
-import { computePointEstimates } from './point-estimates';
+import { computePointEstimates, type PointEstimates } from './point-estimates';
 import { riskCoverageCurve } from './ranking';
 import { validatePredictions } from './samples';
 import {
@@ -29,17 +29,40 @@ export function auditPredictions(
   predictions: Predictions,
   options: Partial<AuditOptions> = {},
 ): CalibrationReport {
+  const prepared = prepareAudit(predictions, options);
+  const { bootstrapResamples, seed } = prepared.options;
+  const intervals =
+    bootstrapResamples > 0
+      ? bootstrapIntervals(prepared.point.data, bootstrapResamples, seed)
+      : null;
+  return completeAudit(prepared, intervals);
+}
+
+/** An audit's point estimates, before its bootstrap intervals (which a caller may compute elsewhere). */
+export interface PreparedAudit {
+  predictions: Predictions;
+  options: AuditOptions;
+  point: PointEstimates;
+}
+
+export function prepareAudit(
+  predictions: Predictions,
+  options: Partial<AuditOptions> = {},
+): PreparedAudit {
   const opts = resolveAuditOptions(options);
   validatePredictions(predictions);
+  if (predictions.labels.length === 0) throw new RangeError('there are no samples to audit');
+  return { predictions, options: opts, point: computePointEstimates(predictions, opts.bins) };
+}
+
+/** The report from the point estimates and the intervals (null: no resampling). */
+export function completeAudit(
+  prepared: PreparedAudit,
+  intervals: Record<MetricName, [number, number]> | null,
+): CalibrationReport {
+  const { predictions, point, options: opts } = prepared;
   const { numClasses: K, labels, logits } = predictions;
   const n = labels.length;
-  if (n === 0) throw new RangeError('there are no samples to audit');
-
-  const point = computePointEstimates(predictions, opts.bins);
-  const intervals =
-    opts.bootstrapResamples > 0
-      ? bootstrapIntervals(point.data, opts.bootstrapResamples, opts.seed)
-      : null;
   const metrics = {} as Record<MetricName, MetricEstimate>;
   for (const name of METRIC_NAMES) {
     const value = point.values[name];

@@ -1,4 +1,3 @@
-import { auditPredictions } from '../core';
 import { APP_VERSION } from '../shared/app-version';
 import type { AuditDocument, Provenance } from '../shared/audit-document';
 import { toAuditDocument } from './audit-document';
@@ -7,6 +6,7 @@ import type { PixelScaling } from './data';
 import { runInference, type InferenceProgress } from './inference';
 import { loadModel, summariseModel } from './model/load-model';
 import { openTestSetFor } from './open-test-set';
+import { auditPredictionsInParallel, type BootstrapHelper } from './parallel-bootstrap';
 
 export interface AuditRequest {
   modelPath: string;
@@ -43,6 +43,8 @@ export interface AuditResult {
 export interface AuditHooks {
   signal?: AbortSignal;
   onProgress?: (progress: AuditProgress) => void;
+  /** A second thread for the bootstrap; without it the intervals are computed on this thread. */
+  bootstrapHelper?: BootstrapHelper | null;
 }
 
 /** Loads the model and the test set, runs inference, and computes the calibration report. */
@@ -66,7 +68,7 @@ export async function runAudit(
     });
     hooks.onProgress?.({ phase: 'metrics' });
     const metricsStarted = performance.now();
-    const report = auditPredictions(
+    const report = await auditPredictionsInParallel(
       {
         numClasses: inference.numClasses,
         labels: inference.labels,
@@ -79,6 +81,7 @@ export async function runAudit(
         seed: request.seed,
         confidenceThreshold: request.confidenceThreshold,
       }),
+      hooks.bootstrapHelper ?? null,
     );
     const provenance: Provenance = {
       backend: backend.name,

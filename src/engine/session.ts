@@ -10,6 +10,7 @@ import {
 } from './finetune/finetune';
 import { loadModel, summariseModel, type LoadedModel } from './model/load-model';
 import { openTestSetFor } from './open-test-set';
+import type { BootstrapHelper } from './parallel-bootstrap';
 
 export interface TestSetRequest {
   dataPath: string;
@@ -25,6 +26,11 @@ export interface TestSetRequest {
  * fine-tune always reads its files afresh.
  */
 export class EngineSession {
+  /** `bootstrapHelper`: a second thread for bootstrap intervals (see parallel-bootstrap.ts). */
+  constructor(private readonly bootstrapHelper: BootstrapHelper | null = null) {
+    bootstrapHelper?.start();
+  }
+
   private model: { path: string; loaded: LoadedModel } | null = null;
   private dataset: { key: string; opened: OpenedDataset } | null = null;
 
@@ -44,7 +50,7 @@ export class EngineSession {
   }
 
   audit(request: AuditRequest, hooks: AuditHooks): Promise<AuditResult> {
-    return runAudit(request, hooks);
+    return runAudit(request, { ...hooks, bootstrapHelper: this.bootstrapHelper });
   }
 
   /** Fine-tunes fresh copies of the model (its files are only read) and compares the arms. */

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { bootstrapIntervals, pairedBootstrapDeltas } from '../../src/core/bootstrap';
+import {
+  bootstrapIntervals,
+  bootstrapMetricSamples,
+  pairedBootstrapDeltas,
+} from '../../src/core/bootstrap';
 import { computePointEstimates } from '../../src/core/point-estimates';
 import { applyTemperature, fitTemperature } from '../../src/core/temperature';
 import { METRIC_NAMES } from '../../src/core/types';
@@ -34,6 +38,19 @@ describe('bootstrapIntervals', () => {
     const small = bootstrapIntervals(point.data, 300, 3);
     const large = bootstrapIntervals(big.data, 300, 3);
     expect(width(large.accuracy)).toBeLessThan(width(small.accuracy));
+  });
+});
+
+describe('bootstrapMetricSamples', () => {
+  it('gives the same resamples however they are divided between callers', () => {
+    const { data } = computePointEstimates(syntheticPredictions(400, 4, 5), 15);
+    const whole = bootstrapMetricSamples(data, 60, 9);
+    const first = bootstrapMetricSamples(data, 60, 9, 0, 25);
+    const rest = bootstrapMetricSamples(data, 60, 9, 25, 60);
+    METRIC_NAMES.forEach((name, m) => {
+      expect(Array.from(first[m]).concat(Array.from(rest[m])), name).toEqual(Array.from(whole[m]));
+    });
+    expect(new Set(Array.from(whole[0])).size).toBeGreaterThan(10);
   });
 });
 

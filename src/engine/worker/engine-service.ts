@@ -1,5 +1,6 @@
 import { CancelledError } from '../inference';
 import { isInputError } from '../input-error';
+import type { BootstrapHelper } from '../parallel-bootstrap';
 import { EngineSession } from '../session';
 import type { EngineCommand, EngineEvent, EngineFailure, EngineProgress } from './protocol';
 
@@ -9,8 +10,9 @@ import type { EngineCommand, EngineEvent, EngineFailure, EngineProgress } from '
  */
 export function createEngineService(
   post: (event: EngineEvent) => void,
+  bootstrapHelper: BootstrapHelper | null = null,
 ): (command: EngineCommand) => void {
-  const session = new EngineSession();
+  const session = new EngineSession(bootstrapHelper);
   const running = new Map<number, AbortController>();
   return (command) => {
     if (command.type === 'cancel') {

@@ -1,8 +1,15 @@
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
+import { BootstrapHelper, isBootstrapHelper, serveBootstrapJobs } from '../parallel-bootstrap';
 import { createEngineService } from './engine-service';
 import type { EngineCommand } from './protocol';
 
 if (!parentPort) throw new Error('thread-worker.ts must run in a worker thread.');
 const port = parentPort;
-const handle = createEngineService((event) => port.postMessage(event));
-port.on('message', (command: EngineCommand) => handle(command));
+if (isBootstrapHelper(workerData)) {
+  serveBootstrapJobs(port);
+} else {
+  // The helper runs this same entry with a role, so it needs no file of its own.
+  const helper = new BootstrapHelper(new URL('./thread-entry.mjs', import.meta.url));
+  const handle = createEngineService((event) => port.postMessage(event), helper);
+  port.on('message', (command: EngineCommand) => handle(command));
+}
