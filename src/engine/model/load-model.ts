@@ -44,15 +44,21 @@ export async function loadModel(location: string): Promise<LoadedModel> {
   const modelJson = await readModelJson(location);
   const shards = await checkWeightShards(modelJson);
   const metadata = await readModelMetadata(modelJson.folder);
-  const fingerprint = await fingerprintModel(modelJson, shards);
+  // The shards are read once: for the fingerprint and for tfjs.
+  const weights = await readWeightShards(modelJson, shards);
+  const fingerprint = createHash('sha256')
+    .update(modelJson.bytes)
+    .update(new Uint8Array(weights[1]))
+    .digest('hex');
 
   const topology = structuredClone(modelJson.json.modelTopology) as Record<string, unknown>;
   if (modelJson.format === 'layers') normalizeKeras3Topology(topology);
   const head = modelJson.format === 'layers' ? exposeLogits(topology) : { kind: null, units: null };
   const handler: tf.io.IOHandler = {
     load: () =>
-      tf.io.getModelArtifactsForJSON({ ...modelJson.json, modelTopology: topology }, () =>
-        readWeightShards(modelJson, shards),
+      tf.io.getModelArtifactsForJSON(
+        { ...modelJson.json, modelTopology: topology },
+        async () => weights,
       ),
   };
   const model = await loadWithTfjs(modelJson, handler);
@@ -197,16 +203,6 @@ function countParameters(model: tf.LayersModel | tf.GraphModel, modelJson: Model
 function modelName(modelJson: ModelJsonFile): string {
   const base = path.basename(modelJson.file, '.json');
   return base === 'model' ? path.basename(modelJson.folder) : base;
-}
-
-async function fingerprintModel(
-  modelJson: ModelJsonFile,
-  shards: { file: string }[],
-): Promise<string> {
-  const { readFile } = await import('node:fs/promises');
-  const hash = createHash('sha256').update(modelJson.bytes);
-  for (const shard of shards) hash.update(await readFile(shard.file));
-  return hash.digest('hex');
 }
 
 /** The part of ModelInfo that hosts show and audits record. */
