@@ -11,6 +11,12 @@ export const USAGE = `Usage:
   calibration-audit demo [options]
   calibration-audit finetune --model DIR --data PATH [--alpha A] [fine-tune options]
   calibration-audit finetune --demo [--alpha A] [fine-tune options]
+  calibration-audit history list [--model FINGERPRINT] [--data FINGERPRINT] [--db FILE]
+  calibration-audit history show ID [--json FILE] [--db FILE]
+  calibration-audit history compare A B [--json FILE] [--bootstrap N] [--seed N] [--db FILE]
+  calibration-audit history trend MODEL_FINGERPRINT [--db FILE]
+  calibration-audit history rename ID NAME [--db FILE]
+  calibration-audit history delete ID [--db FILE]
 
 Audit options:
   --model DIR             TF.js model folder (model.json + weight shards) or its JSON file
@@ -24,6 +30,8 @@ Audit options:
   --json FILE             write the audit as one JSON document (schema: docs/audit-json.md)
   --predictions FILE      write one CSV row per sample: id,label,prediction,confidence,p_0..p_{K-1}
   --fail-above-ece X      exit 3 when ECE is above X (a fraction such as 0.05, or 5%)
+  --db FILE               save the audit in this history database (SQLite; see History below)
+  --name NAME             the saved audit's name (default: "<model> on <test set>")
   -h, --help              this text
   -v, --version           the app version
 
@@ -44,7 +52,16 @@ temperature scaling on an evaluation part none of them was tuned or calibrated o
   --seed N                seeds the split, the batch order and the bootstrap (default 0)
   --out DIR               export the smoothed model as a TF.js Layers folder
   --json FILE             write the comparison as one JSON document (docs/finetune-json.md)
+  --db FILE, --name NAME  save the fine-tune in this history database
   --bootstrap N, --bins N, --backend B, --label-column NAME, --scaling S  as for audit
+
+History (saved audits; nothing is re-run): --db FILE defaults to ~/.calibration-audit/history.sqlite.
+  list                    the audits, newest first, optionally of one model or one test set
+  show ID                 the saved audit's summary; --json FILE writes its document
+  compare A B             B − A of every metric with paired-bootstrap 95% intervals (same test
+                          set only); --json FILE writes the comparison
+  trend MODEL_FINGERPRINT a model's audits, oldest first: accuracy, ECE and NLL with intervals
+  rename ID NAME, delete ID
 
 Exit codes: 0 success, 1 bad input, 2 usage error, 3 ECE above --fail-above-ece, 130 cancelled.`;
 
@@ -61,6 +78,9 @@ export interface AuditArgs {
   jsonFile?: string;
   predictionsFile?: string;
   failAboveEce?: number;
+  /** The history database to save the audit in; nothing is saved without it. */
+  db?: string;
+  name?: string;
 }
 
 export type ParsedArgs = AuditArgs | { command: 'help' } | { command: 'version' };
@@ -92,6 +112,8 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
         json: { type: 'string' },
         predictions: { type: 'string' },
         'fail-above-ece': { type: 'string' },
+        db: { type: 'string' },
+        name: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -118,6 +140,7 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
     jsonFile: values.json as string | undefined,
     predictionsFile: values.predictions as string | undefined,
     failAboveEce: fraction('--fail-above-ece', values['fail-above-ece']),
+    ...dbAndName(values),
   };
 }
 
@@ -157,4 +180,19 @@ function fraction(flag: string, value: string | boolean | undefined): number | u
     );
   }
   return n;
+}
+
+/** --db FILE and --name NAME (a name is only saved with a database). */
+export function dbAndName(values: Record<string, string | boolean | undefined>): {
+  db?: string;
+  name?: string;
+} {
+  const db = values.db as string | undefined;
+  const name = values.name as string | undefined;
+  if (db === '') throw new UsageError('--db needs a file name.');
+  if (name !== undefined && db === undefined) {
+    throw new UsageError('--name names the saved run; it needs --db FILE.');
+  }
+  if (name !== undefined && name.trim() === '') throw new UsageError('--name must not be empty.');
+  return { db, name };
 }

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { BACKENDS, type BackendName } from '../engine/backend';
 import type { PixelScaling } from '../engine/data';
-import { UsageError, integer, oneOf } from './args';
+import { UsageError, dbAndName, integer, oneOf } from './args';
 
 export interface FinetuneArgs {
   command: 'finetune';
@@ -23,6 +23,9 @@ export interface FinetuneArgs {
   bootstrapResamples?: number;
   outDir?: string;
   jsonFile?: string;
+  /** The history database to save the fine-tune in; nothing is saved without it. */
+  db?: string;
+  name?: string;
 }
 
 /** Parses the arguments after `finetune`; throws a UsageError naming the problem. */
@@ -51,6 +54,8 @@ export function parseFinetuneCommandLine(args: string[]): FinetuneArgs | { comma
         bootstrap: { type: 'string' },
         out: { type: 'string' },
         json: { type: 'string' },
+        db: { type: 'string' },
+        name: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -84,6 +89,7 @@ export function parseFinetuneCommandLine(args: string[]): FinetuneArgs | { comma
     bootstrapResamples: integer('--bootstrap', values.bootstrap, 0, 100_000),
     outDir: values.out as string | undefined,
     jsonFile: values.json as string | undefined,
+    ...dbAndName(values),
   };
 }
 

@@ -6,6 +6,7 @@ import { EngineClient } from '../engine/worker/engine-client';
 import { EXIT, reportFailure } from './failure';
 import type { FinetuneArgs } from './finetune-args';
 import { describeEpoch, formatFinetuneSummary } from './finetune-summary';
+import { saveFinetuneTo } from './history';
 
 /** `calibration-audit finetune`: runs the fine-tune in the engine, prints the comparison. */
 export async function runFinetuneCommand(args: FinetuneArgs): Promise<number> {
@@ -41,6 +42,7 @@ export async function runFinetuneCommand(args: FinetuneArgs): Promise<number> {
     if (args.jsonFile) {
       await writeFile(args.jsonFile, stringifyFinetuneDocument(document) + '\n');
     }
+    if (args.db !== undefined) await saveFinetuneTo(args.db, document, args.name);
     return EXIT.ok;
   } catch (error) {
     progress.clear();

@@ -9,6 +9,8 @@ import { USAGE, UsageError, parseCommandLine, type AuditArgs } from './args';
 import { EXIT, reportFailure } from './failure';
 import { runFinetuneCommand } from './finetune';
 import { parseFinetuneCommandLine } from './finetune-args';
+import { runHistoryCommand, saveAuditTo } from './history';
+import { parseHistoryCommandLine } from './history-args';
 import { createProgressBar } from './progress-bar';
 import { formatSummary } from './summary';
 
@@ -19,7 +21,11 @@ export async function main(argv: string[]): Promise<number> {
   let args;
   try {
     args =
-      argv[0] === 'finetune' ? parseFinetuneCommandLine(argv.slice(1)) : parseCommandLine(argv);
+      argv[0] === 'finetune'
+        ? parseFinetuneCommandLine(argv.slice(1))
+        : argv[0] === 'history'
+          ? parseHistoryCommandLine(argv.slice(1))
+          : parseCommandLine(argv);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     process.stderr.write(`calibration-audit: ${error.message}\n\n${USAGE}\n`);
@@ -34,6 +40,7 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
   if (args.command === 'finetune') return runFinetuneCommand(args);
+  if (args.command === 'history') return runHistoryCommand(args);
   return audit(args);
 }
 
@@ -63,6 +70,7 @@ async function audit(args: AuditArgs): Promise<number> {
     process.stdout.write(`${formatSummary(document)}\n`);
     if (args.jsonFile) await writeFile(args.jsonFile, stringifyAuditDocument(document) + '\n');
     if (args.predictionsFile) await writePredictionsCsv(args.predictionsFile, result);
+    if (args.db !== undefined) await saveAuditTo(args.db, result, args.name);
     if (args.failAboveEce !== undefined && document.metrics.ece.value > args.failAboveEce) {
       process.stderr.write(
         `calibration-audit: ECE ${document.metrics.ece.value.toFixed(4)} is above --fail-above-ece ${args.failAboveEce}.\n`,

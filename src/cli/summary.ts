@@ -3,7 +3,7 @@ import type { AuditDocument } from '../shared/audit-document';
 
 const SKIPPED_SHOWN = 5;
 
-const ROWS: { name: MetricName; label: string; percent: boolean }[] = [
+export const METRIC_ROWS: { name: MetricName; label: string; percent: boolean }[] = [
   { name: 'accuracy', label: 'Accuracy', percent: true },
   { name: 'averageConfidence', label: 'Mean confidence', percent: true },
   { name: 'overconfidenceGap', label: 'Overconfidence gap', percent: true },
@@ -27,9 +27,9 @@ export function formatSummary(document: AuditDocument): string {
     `Backend   ${provenance.backend}`,
     '',
   ];
-  const labelWidth = Math.max(...ROWS.map((row) => row.label.length));
+  const labelWidth = Math.max(...METRIC_ROWS.map((row) => row.label.length));
   lines.push(`${'Metric'.padEnd(labelWidth)}  ${'Value'.padStart(8)}  95% interval`);
-  for (const row of ROWS) {
+  for (const row of METRIC_ROWS) {
     const { value, ci95 } = document.metrics[row.name];
     const format = row.percent ? percent : decimal;
     lines.push(
@@ -55,10 +55,10 @@ export function formatSummary(document: AuditDocument): string {
   return lines.join('\n');
 }
 
-function percent(x: number): string {
+export function percent(x: number): string {
   return Number.isFinite(x) ? `${(x * 100).toFixed(2)}%` : 'n/a';
 }
 
-function decimal(x: number): string {
+export function decimal(x: number): string {
   return Number.isFinite(x) ? x.toFixed(4) : 'n/a';
 }
