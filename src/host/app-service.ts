@@ -7,6 +7,7 @@ import type {
   AuditView,
   CalibrationAuditApi,
   InputRef,
+  ReportData,
 } from '../shared/api';
 import { topLabel } from '../core';
 import type { AuditResult } from '../engine/audit';
@@ -26,6 +27,8 @@ export type AppService = Omit<
 > & {
   /** The folder a finished fine-tune's smoothed model was written to, for the host to hand out. */
   finetunedModelFolder(finetuneId: string): string | null;
+  /** Keeps a report in memory for the `#report=<id>` view (printing); returns its id. */
+  registerReport(report: ReportData): string;
 };
 
 export interface AppServiceOptions {
@@ -49,6 +52,7 @@ export function createAppService({
 }: AppServiceOptions): AppService {
   const running = new Map<string, AbortController>();
   const finetunedModels = new Map<string, string>();
+  const reports = new Map<string, ReportData>();
   let nextTask = 1;
 
   return {
@@ -128,6 +132,12 @@ export function createAppService({
     async cancelFinetune(finetuneId) {
       running.get(finetuneId)?.abort();
     },
+    registerReport(report) {
+      const reportId = `report-${Date.now()}-${nextTask++}`;
+      reports.set(reportId, report);
+      return reportId;
+    },
+    getReport: async (reportId) => reports.get(reportId) ?? null,
     finetunedModelFolder: (finetuneId) => finetunedModels.get(finetuneId) ?? null,
     async thumbnail(testSet, model, sampleId) {
       const png = await engine.call('thumbnail', {

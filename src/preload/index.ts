@@ -37,6 +37,7 @@ const bridge: PreloadBridge = {
     unwrap<InputRef | null>(await ipcRenderer.invoke(IPC.chooseInput, purpose)),
   startFinetune: (settings) => call('startFinetune', settings),
   cancelFinetune: (finetuneId) => call('cancelFinetune', finetuneId),
+  getReport: (reportId) => call('getReport', reportId),
   exportFinetunedModel: async (finetuneId) =>
     unwrap<string | null>(await ipcRenderer.invoke(IPC.exportFinetunedModel, finetuneId)),
   onAuditEvent: (listener) => onHostEvent((event) => isFinetuneEvent(event) || listener(event)),

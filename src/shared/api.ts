@@ -37,6 +37,9 @@ export interface CalibrationAuditApi {
    */
   exportFinetunedModel(finetuneId: string): Promise<string | null>;
 
+  /** A report registered by the host for printing (the `#report=<id>` view); null when unknown. */
+  getReport(reportId: string): Promise<ReportData | null>;
+
   /** Commands from the host's own UI (Electron's menu); the browser host sends none. */
   onHostCommand(listener: (command: HostCommand) => void): () => void;
 }
@@ -78,6 +81,14 @@ export interface AuditView {
   confidences: number[];
   /** 1 where the prediction is right, 0 where wrong, in test-set order. */
   correct: number[];
+}
+
+/** Everything the printable report shows: the audit, and the fine-tune when there is one. */
+export interface ReportData {
+  audit: AuditView;
+  finetune: FinetuneDocument | null;
+  testSet: InputRef | null;
+  model: InputRef | null;
 }
 
 /** A problem the user can act on; `file` names the file it is in when there is one. */

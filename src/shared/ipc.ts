@@ -22,5 +22,6 @@ export const IPC_CALLS = [
   'thumbnail',
   'startFinetune',
   'cancelFinetune',
+  'getReport',
 ] as const;
 export type IpcCall = (typeof IPC_CALLS)[number];

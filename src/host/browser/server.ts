@@ -32,6 +32,7 @@ const CALLS = [
   'thumbnail',
   'startFinetune',
   'cancelFinetune',
+  'getReport',
   'finishUpload',
 ] as const;
 type CallName = (typeof CALLS)[number];
@@ -48,6 +49,8 @@ export interface BrowserHostOptions {
 export interface BrowserHost {
   /** The URL to open, with the per-launch token. */
   url: string;
+  /** The service behind the API (to register reports for printing). */
+  service: AppService;
   port: number;
   token: string;
   close(): Promise<void>;
@@ -154,6 +157,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
   port = (server.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${port}/?token=${token}`,
+    service,
     port,
     token,
     async close() {

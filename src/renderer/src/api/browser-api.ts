@@ -73,6 +73,7 @@ export function createBrowserApi(): HostBridge {
     onFinetuneEvent: (listener) => subscribe((event) => isFinetuneEvent(event) && listener(event)),
     startFinetune: (settings) => call('startFinetune', settings),
     cancelFinetune: (finetuneId) => call('cancelFinetune', finetuneId),
+    getReport: (reportId) => call('getReport', reportId),
     async exportFinetunedModel(finetuneId) {
       const link = document.createElement('a');
       link.href = `/api/download/${encodeURIComponent(finetuneId)}.zip?token=${encodeURIComponent(token)}`;
@@ -95,7 +96,7 @@ function takeToken(): string {
   const fromUrl = new URLSearchParams(location.search).get('token');
   if (fromUrl) {
     sessionStorage.setItem(TOKEN_KEY, fromUrl);
-    history.replaceState(null, '', location.pathname);
+    history.replaceState(null, '', location.pathname + location.hash);
   }
   return fromUrl ?? sessionStorage.getItem(TOKEN_KEY) ?? '';
 }

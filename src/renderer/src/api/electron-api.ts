@@ -15,6 +15,7 @@ export function createElectronApi(preload: PreloadBridge): HostBridge {
     onHostCommand: (listener) => preload.onHostCommand(listener),
     startFinetune: (settings) => preload.startFinetune(settings),
     cancelFinetune: (finetuneId) => preload.cancelFinetune(finetuneId),
+    getReport: (reportId) => preload.getReport(reportId),
     onFinetuneEvent: (listener) => preload.onFinetuneEvent(listener),
     exportFinetunedModel: (finetuneId) => preload.exportFinetunedModel(finetuneId),
     thumbnail: (testSet, model, sampleId) => preload.thumbnail(testSet, model, sampleId),
