@@ -29,6 +29,8 @@ Audit options:
   --seed N                bootstrap seed (default 0)
   --json FILE             write the audit as one JSON document (schema: docs/audit-json.md)
   --predictions FILE      write one CSV row per sample: id,label,prediction,confidence,p_0..p_{K-1}
+  --pdf FILE              write the audit report as a PDF (needs Chromium and a built renderer)
+  --page-size SIZE        A4 (default) or Letter, for --pdf
   --fail-above-ece X      exit 3 when ECE is above X (a fraction such as 0.05, or 5%)
   --db FILE               save the audit in this history database (SQLite; see History below)
   --name NAME             the saved audit's name (default: "<model> on <test set>")
@@ -77,6 +79,8 @@ export interface AuditArgs {
   seed?: number;
   jsonFile?: string;
   predictionsFile?: string;
+  pdfFile?: string;
+  pageSize?: 'A4' | 'Letter';
   failAboveEce?: number;
   /** The history database to save the audit in; nothing is saved without it. */
   db?: string;
@@ -111,6 +115,8 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
         seed: { type: 'string' },
         json: { type: 'string' },
         predictions: { type: 'string' },
+        pdf: { type: 'string' },
+        'page-size': { type: 'string' },
         'fail-above-ece': { type: 'string' },
         db: { type: 'string' },
         name: { type: 'string' },
@@ -139,6 +145,8 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
     seed: integer('--seed', values.seed, 0, 2 ** 32 - 1),
     jsonFile: values.json as string | undefined,
     predictionsFile: values.predictions as string | undefined,
+    pdfFile: values.pdf as string | undefined,
+    pageSize: oneOf('--page-size', values['page-size'], ['A4', 'Letter'] as const),
     failAboveEce: fraction('--fail-above-ece', values['fail-above-ece']),
     ...dbAndName(values),
   };
