@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import type { PdfRequest } from './pdf';
 import { BACKENDS, type BackendName } from '../engine/backend';
 import type { PixelScaling } from '../engine/data';
 
@@ -54,6 +55,8 @@ temperature scaling on an evaluation part none of them was tuned or calibrated o
   --seed N                seeds the split, the batch order and the bootstrap (default 0)
   --out DIR               export the smoothed model as a TF.js Layers folder
   --json FILE             write the comparison as one JSON document (docs/finetune-json.md)
+  --pdf FILE              write the report (audit of the original, then the comparison) as a PDF
+  --page-size SIZE        A4 (default) or Letter, for --pdf
   --db FILE, --name NAME  save the fine-tune in this history database
   --bootstrap N, --bins N, --backend B, --label-column NAME, --scaling S  as for audit
 
@@ -79,8 +82,8 @@ export interface AuditArgs {
   seed?: number;
   jsonFile?: string;
   predictionsFile?: string;
-  pdfFile?: string;
-  pageSize?: 'A4' | 'Letter';
+  /** --pdf FILE with its page size. */
+  pdf?: PdfRequest;
   failAboveEce?: number;
   /** The history database to save the audit in; nothing is saved without it. */
   db?: string;
@@ -145,8 +148,7 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
     seed: integer('--seed', values.seed, 0, 2 ** 32 - 1),
     jsonFile: values.json as string | undefined,
     predictionsFile: values.predictions as string | undefined,
-    pdfFile: values.pdf as string | undefined,
-    pageSize: oneOf('--page-size', values['page-size'], ['A4', 'Letter'] as const),
+    pdf: pdfRequest(values),
     failAboveEce: fraction('--fail-above-ece', values['fail-above-ece']),
     ...dbAndName(values),
   };
@@ -191,6 +193,18 @@ function fraction(flag: string, value: string | boolean | undefined): number | u
 }
 
 /** --db FILE and --name NAME (a name is only saved with a database). */
+/** --pdf FILE and --page-size A4|Letter (default A4); undefined without --pdf. */
+export function pdfRequest(
+  values: Record<string, string | boolean | undefined>,
+): PdfRequest | undefined {
+  const pageSize = oneOf('--page-size', values['page-size'], ['A4', 'Letter'] as const);
+  if (values.pdf === undefined) {
+    if (pageSize) throw new UsageError('--page-size goes with --pdf FILE.');
+    return undefined;
+  }
+  return { file: String(values.pdf), pageSize: pageSize ?? 'A4' };
+}
+
 export function dbAndName(values: Record<string, string | boolean | undefined>): {
   db?: string;
   name?: string;

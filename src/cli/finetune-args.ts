@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { BACKENDS, type BackendName } from '../engine/backend';
 import type { PixelScaling } from '../engine/data';
-import { UsageError, dbAndName, integer, oneOf } from './args';
+import { UsageError, dbAndName, integer, oneOf, pdfRequest } from './args';
+import type { PdfRequest } from './pdf';
 
 export interface FinetuneArgs {
   command: 'finetune';
@@ -23,6 +24,8 @@ export interface FinetuneArgs {
   bootstrapResamples?: number;
   outDir?: string;
   jsonFile?: string;
+  /** --pdf FILE: the audit of the original model and the fine-tune comparison. */
+  pdf?: PdfRequest;
   /** The history database to save the fine-tune in; nothing is saved without it. */
   db?: string;
   name?: string;
@@ -54,6 +57,8 @@ export function parseFinetuneCommandLine(args: string[]): FinetuneArgs | { comma
         bootstrap: { type: 'string' },
         out: { type: 'string' },
         json: { type: 'string' },
+        pdf: { type: 'string' },
+        'page-size': { type: 'string' },
         db: { type: 'string' },
         name: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -89,6 +94,7 @@ export function parseFinetuneCommandLine(args: string[]): FinetuneArgs | { comma
     bootstrapResamples: integer('--bootstrap', values.bootstrap, 0, 100_000),
     outDir: values.out as string | undefined,
     jsonFile: values.json as string | undefined,
+    pdf: pdfRequest(values),
     ...dbAndName(values),
   };
 }

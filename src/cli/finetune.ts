@@ -7,6 +7,7 @@ import { EXIT, reportFailure } from './failure';
 import type { FinetuneArgs } from './finetune-args';
 import { describeEpoch, formatFinetuneSummary } from './finetune-summary';
 import { saveFinetuneTo } from './history';
+import { writeReportPdf } from './pdf';
 
 /** `calibration-audit finetune`: runs the fine-tune in the engine, prints the comparison. */
 export async function runFinetuneCommand(args: FinetuneArgs): Promise<number> {
@@ -43,6 +44,19 @@ export async function runFinetuneCommand(args: FinetuneArgs): Promise<number> {
       await writeFile(args.jsonFile, stringifyFinetuneDocument(document) + '\n');
     }
     if (args.db !== undefined) await saveFinetuneTo(args.db, document, args.name);
+    if (args.pdf) {
+      // The report opens with an audit of the original model on the whole labelled set.
+      const audit = await engine.call('audit', {
+        modelPath: request.modelPath,
+        dataPath: request.dataPath,
+        labelColumn: request.labelColumn,
+        scaling: request.scaling,
+        bins: request.bins,
+        bootstrapResamples: request.bootstrapResamples,
+        seed: request.seed,
+      });
+      await writeReportPdf(engine, audit, request, args.pdf, document);
+    }
     return EXIT.ok;
   } catch (error) {
     progress.clear();

@@ -1,12 +1,9 @@
 import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { AuditRequest } from '../engine/audit';
 import { stringifyAuditDocument } from '../engine/audit-document';
 import { DEMO_MODEL_DIR, DEMO_TEST_IMAGES } from '../engine/demo';
 import { writePredictionsCsv } from '../engine/predictions-csv';
 import { EngineClient } from '../engine/worker/engine-client';
-import { toAuditView } from '../host/app-service';
-import { printReportPdf } from '../host/pdf/print-report-pdf';
 import { APP_VERSION } from '../shared/app-version';
 import { USAGE, UsageError, parseCommandLine, type AuditArgs } from './args';
 import { EXIT, reportFailure } from './failure';
@@ -14,6 +11,7 @@ import { runFinetuneCommand } from './finetune';
 import { parseFinetuneCommandLine } from './finetune-args';
 import { runHistoryCommand, saveAuditTo } from './history';
 import { parseHistoryCommandLine } from './history-args';
+import { writeReportPdf } from './pdf';
 import { createProgressBar } from './progress-bar';
 import { formatSummary } from './summary';
 
@@ -74,17 +72,7 @@ async function audit(args: AuditArgs): Promise<number> {
     if (args.jsonFile) await writeFile(args.jsonFile, stringifyAuditDocument(document) + '\n');
     if (args.predictionsFile) await writePredictionsCsv(args.predictionsFile, result);
     if (args.db !== undefined) await saveAuditTo(args.db, result, args.name);
-    if (args.pdfFile) {
-      await printReportPdf({
-        audit: toAuditView('report', result),
-        model: { path: request.modelPath, label: document.model.name },
-        testSet: { path: request.dataPath, label: path.basename(request.dataPath) },
-        file: args.pdfFile,
-        pageSize: args.pageSize ?? 'A4',
-        engine,
-      });
-      process.stdout.write(`Wrote the report to ${args.pdfFile}\n`);
-    }
+    if (args.pdf) await writeReportPdf(engine, result, request, args.pdf);
     if (args.failAboveEce !== undefined && document.metrics.ece.value > args.failAboveEce) {
       process.stderr.write(
         `calibration-audit: ECE ${document.metrics.ece.value.toFixed(4)} is above --fail-above-ece ${args.failAboveEce}.\n`,

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { AuditDocument } from '../../src/shared/audit-document';
+import type { FinetuneDocument } from '../../src/shared/finetune-document';
 import { cli } from '../helpers/cli';
 import { tempDir } from '../helpers/temp-dir';
 
@@ -37,9 +38,36 @@ describe('calibration-audit demo --pdf', () => {
     expect(info).toMatch(/Page size:\s+612 x 792 pts \(letter\)/);
   }, 120_000);
 
-  it('refuses a page size it does not know', async () => {
-    const outcome = await cli('demo', '--pdf', 'x.pdf', '--page-size', 'A3');
-    expect(outcome.code).toBe(2);
-    expect(outcome.stderr).toMatch(/--page-size must be one of A4, Letter/);
+  it('adds the fine-tune comparison to the report of finetune --pdf', async () => {
+    const dir = await tempDir();
+    const pdf = path.join(dir, 'finetune.pdf');
+    const json = path.join(dir, 'finetune.json');
+    const outcome = await cli(
+      'finetune',
+      '--demo',
+      '--alpha',
+      '0.1',
+      '--epochs',
+      '1',
+      '--bootstrap',
+      '50',
+      '--pdf',
+      pdf,
+      '--json',
+      json,
+    );
+    expect(outcome.code, outcome.stderr).toBe(0);
+    const document = JSON.parse(await readFile(json, 'utf8')) as FinetuneDocument;
+    const { stdout: text } = await run('pdftotext', [pdf, '-']);
+    const flat = text.replace(/\s+/g, ' ');
+    expect(flat).toContain(document.tradeOffs[0].replace(/\s+/g, ' ').slice(0, 60));
+    expect(flat).toMatch(/Overconfident: \d/);
+  }, 180_000);
+
+  it('refuses a page size it does not know, or without --pdf', async () => {
+    const a3 = await cli('demo', '--pdf', 'x.pdf', '--page-size', 'A3');
+    expect(a3.code).toBe(2);
+    expect(a3.stderr).toMatch(/--page-size must be one of A4, Letter/);
+    expect((await cli('demo', '--page-size', 'A4')).stderr).toMatch(/--page-size goes with --pdf/);
   });
 });

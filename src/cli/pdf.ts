@@ -1,0 +1,31 @@
+import path from 'node:path';
+import type { AuditResult } from '../engine/audit';
+import type { EngineClient } from '../engine/worker/engine-client';
+import { toAuditView } from '../host/app-service';
+import { printReportPdf } from '../host/pdf/print-report-pdf';
+import type { FinetuneDocument } from '../shared/finetune-document';
+
+export interface PdfRequest {
+  file: string;
+  pageSize: 'A4' | 'Letter';
+}
+
+/** Prints the report of an audit (and of a fine-tune, when given) and says where it went. */
+export async function writeReportPdf(
+  engine: EngineClient,
+  audit: AuditResult,
+  inputs: { modelPath: string; dataPath: string },
+  pdf: PdfRequest,
+  finetune: FinetuneDocument | null = null,
+): Promise<void> {
+  await printReportPdf({
+    audit: toAuditView('report', audit),
+    finetune,
+    model: { path: inputs.modelPath, label: audit.document.model.name },
+    testSet: { path: inputs.dataPath, label: path.basename(inputs.dataPath) },
+    file: pdf.file,
+    pageSize: pdf.pageSize,
+    engine,
+  });
+  process.stdout.write(`Wrote the report to ${pdf.file}\n`);
+}
