@@ -24,12 +24,18 @@ export type AppService = Omit<
   | 'onFinetuneEvent'
   | 'onHostCommand'
   | 'exportFinetunedModel'
+  | 'exportPdf'
 > & {
   /** The folder a finished fine-tune's smoothed model was written to, for the host to hand out. */
   finetunedModelFolder(finetuneId: string): string | null;
   /** Keeps a report in memory for the `#report=<id>` view (printing); returns its id. */
   registerReport(report: ReportData): string;
+  /** A recently finished audit (the last AUDITS_KEPT) as a report, with its inputs; null when unknown. */
+  auditReport(auditId: string): ReportData | null;
 };
+
+/** How many finished audits the service keeps for exporting their reports later. */
+export const AUDITS_KEPT = 20;
 
 export interface AppServiceOptions {
   engine: EngineClient;
@@ -53,6 +59,7 @@ export function createAppService({
   const running = new Map<string, AbortController>();
   const finetunedModels = new Map<string, string>();
   const reports = new Map<string, ReportData>();
+  const finishedAudits = new Map<string, ReportData>();
   let nextTask = 1;
 
   return {
@@ -81,7 +88,17 @@ export function createAppService({
             onProgress: (progress) => emit({ type: 'progress', auditId, progress }),
           },
         )
-        .then((result) => emit({ type: 'done', auditId, audit: toAuditView(auditId, result) }))
+        .then((result) => {
+          const audit = toAuditView(auditId, result);
+          finishedAudits.set(auditId, {
+            audit,
+            finetune: null,
+            model: settings.model,
+            testSet: settings.testSet,
+          });
+          keepLast(finishedAudits, AUDITS_KEPT);
+          emit({ type: 'done', auditId, audit });
+        })
         .catch((error: unknown) => {
           if (error instanceof CancelledError) emit({ type: 'cancelled', auditId });
           else emit({ type: 'failed', auditId, error: toApiError(error) });
@@ -135,9 +152,11 @@ export function createAppService({
     registerReport(report) {
       const reportId = `report-${Date.now()}-${nextTask++}`;
       reports.set(reportId, report);
+      keepLast(reports, AUDITS_KEPT);
       return reportId;
     },
     getReport: async (reportId) => reports.get(reportId) ?? null,
+    auditReport: (auditId) => finishedAudits.get(auditId) ?? null,
     finetunedModelFolder: (finetuneId) => finetunedModels.get(finetuneId) ?? null,
     async thumbnail(testSet, model, sampleId) {
       const png = await engine.call('thumbnail', {
@@ -148,6 +167,22 @@ export function createAppService({
       return png ? `data:image/png;base64,${Buffer.from(png).toString('base64')}` : null;
     },
   };
+}
+
+/** `<model>-calibration-audit.pdf`, the model's name kept to safe characters. */
+export function pdfFileName(report: ReportData): string {
+  const model = report.audit.document.model.name
+    .replace(/[^\w.-]+/g, '-')
+    .replace(/^[-.]+|-+$/g, '');
+  return `${model || 'model'}-calibration-audit.pdf`;
+}
+
+/** Drops the oldest entries of a Map (insertion order) until it holds at most `size`. */
+function keepLast<K, V>(map: Map<K, V>, size: number): void {
+  for (const key of map.keys()) {
+    if (map.size <= size) break;
+    map.delete(key);
+  }
 }
 
 /** The finished audit as the views need it: the document plus per-sample confidence and correctness. */

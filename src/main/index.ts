@@ -1,12 +1,21 @@
-import { app, BrowserWindow, dialog, ipcMain, Menu, type IpcMainInvokeEvent } from 'electron';
-import { cp } from 'node:fs/promises';
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  ipcMain,
+  Menu,
+  type IpcMainInvokeEvent,
+  type WebContents,
+} from 'electron';
+import { cp, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { HostCommand, HostEvent, InputPurpose, InputRef } from '../shared/api';
+import type { HostCommand, HostEvent, InputPurpose, InputRef, ReportPageSize } from '../shared/api';
 import type { CallOutcome } from '../shared/api-error';
 import { IPC, IPC_CALLS, type IpcCall } from '../shared/ipc';
+import { REPORT_FOOTER_TEMPLATE, REPORT_MARGINS_MM } from '../shared/report-print';
 import { EngineClient } from '../engine/worker/engine-client';
-import { createAppService, toApiError, type AppService } from '../host/app-service';
+import { createAppService, pdfFileName, toApiError, type AppService } from '../host/app-service';
 import { demoInputs } from '../host/demo-inputs';
 import { hardenApp, isTrustedSender } from './security';
 import { utilityProcessTransport } from './utility-transport';
@@ -16,6 +25,23 @@ const RENDERER_FILE = path.join(__dirname, '../renderer/index.html');
 const RENDERER_URL = RENDERER_DEV_URL ?? pathToFileURL(RENDERER_FILE).href;
 
 let window: BrowserWindow | null = null;
+/** The hidden windows printing reports: they may call the API too (getReport, thumbnail). */
+const reportContents = new Set<WebContents>();
+
+/** How long a report may take to draw, and to print (ms). */
+const REPORT_DRAW_TIMEOUT = 60_000;
+const REPORT_PRINT_TIMEOUT = 60_000;
+
+/** The same secure preferences as the main window. */
+function webPreferences(): Electron.WebPreferences {
+  return {
+    preload: path.join(__dirname, '../preload/index.cjs'),
+    contextIsolation: true,
+    sandbox: true,
+    nodeIntegration: false,
+    webSecurity: true,
+  };
+}
 
 function resourcesDir(): string {
   return app.isPackaged ? process.resourcesPath : path.join(app.getAppPath(), 'resources');
@@ -34,7 +60,110 @@ async function settle<T>(run: () => Promise<T>): Promise<CallOutcome<T>> {
 }
 
 function trusted(event: IpcMainInvokeEvent): boolean {
+  if (isTrustedSender(event.senderFrame, window?.webContents ?? null, RENDERER_URL)) return true;
+  for (const contents of reportContents) {
+    if (isTrustedSender(event.senderFrame, contents, RENDERER_URL)) return true;
+  }
+  return false;
+}
+
+/** Only the main window may save files or open dialogs. */
+function fromMainWindow(event: IpcMainInvokeEvent): boolean {
   return isTrustedSender(event.senderFrame, window?.webContents ?? null, RENDERER_URL);
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Prints a finished audit's report to a PDF the user names: the renderer's `#report=<id>` view in a
+ * hidden window, printed once it says its charts and thumbnails are drawn. Null when the user cancels.
+ */
+async function exportPdf(
+  service: AppService,
+  auditId: string,
+  pageSize: ReportPageSize,
+): Promise<string | null> {
+  const report = service.auditReport(auditId);
+  if (!report)
+    throw new Error(`The audit ${auditId} is no longer kept; run it again to export it.`);
+  if (!window) return null;
+  const result = await dialog.showSaveDialog(window, {
+    title: 'Export PDF',
+    defaultPath: pdfFileName(report),
+    filters: [{ name: 'PDF', extensions: ['pdf'] }],
+  });
+  const target = result.canceled ? undefined : result.filePath;
+  if (!target) return null;
+
+  const reportId = service.registerReport(report);
+  const printer = new BrowserWindow({
+    show: false,
+    width: 800,
+    height: 1100,
+    webPreferences: webPreferences(),
+  });
+  const contents = printer.webContents;
+  reportContents.add(contents);
+  try {
+    const hash = `report=${encodeURIComponent(reportId)}`;
+    const loaded = RENDERER_DEV_URL
+      ? printer.loadURL(`${RENDERER_DEV_URL}#${hash}`)
+      : printer.loadFile(RENDERER_FILE, { hash });
+    // A page that never loads, or stops answering, fails like one that is never drawn.
+    await withTimeout(
+      loaded.then(() => waitForReport(contents)),
+      REPORT_DRAW_TIMEOUT + 5_000,
+      `The report page was not drawn within ${REPORT_DRAW_TIMEOUT / 1000} s; nothing was saved.`,
+    );
+    const pdf = await withTimeout(
+      contents.printToPDF({
+        pageSize,
+        printBackground: true,
+        displayHeaderFooter: true,
+        headerTemplate: '<span></span>',
+        footerTemplate: REPORT_FOOTER_TEMPLATE,
+        // printToPDF takes inches.
+        margins: {
+          top: REPORT_MARGINS_MM.top / 25.4,
+          bottom: REPORT_MARGINS_MM.bottom / 25.4,
+          left: REPORT_MARGINS_MM.left / 25.4,
+          right: REPORT_MARGINS_MM.right / 25.4,
+        },
+      }),
+      REPORT_PRINT_TIMEOUT,
+      `Printing the report took longer than ${REPORT_PRINT_TIMEOUT / 1000} s.`,
+    );
+    await writeFile(target, pdf);
+    return target;
+  } finally {
+    reportContents.delete(contents);
+    if (!printer.isDestroyed()) printer.destroy();
+  }
+}
+
+/** Polls the report page until it says it is drawn (or failed), for at most REPORT_DRAW_TIMEOUT. */
+async function waitForReport(contents: WebContents): Promise<void> {
+  const deadline = Date.now() + REPORT_DRAW_TIMEOUT;
+  for (;;) {
+    const state = (await contents.executeJavaScript(
+      'JSON.stringify([document.documentElement.dataset.reportReady ?? null, document.documentElement.dataset.reportError ?? null])',
+    )) as string;
+    const [ready, failure] = JSON.parse(state) as [string | null, string | null];
+    if (failure !== null) throw new Error(`The report page failed: ${failure}`);
+    if (ready === 'true') return;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `The report page was not drawn within ${REPORT_DRAW_TIMEOUT / 1000} s; nothing was saved.`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
 async function chooseInput(purpose: InputPurpose): Promise<InputRef | null> {
@@ -115,6 +244,12 @@ function buildMenu(): void {
           click: () => send(IPC.hostCommand, { type: 'demo' }),
         },
         { type: 'separator' },
+        {
+          label: 'Export PDF…',
+          accelerator: 'CmdOrCtrl+P',
+          click: () => send(IPC.hostCommand, { type: 'export-pdf' }),
+        },
+        { type: 'separator' },
         { role: 'quit', label: 'Quit' },
       ],
     },
@@ -135,12 +270,19 @@ function registerIpc(service: AppService): void {
     return settle(() => handler(...args));
   });
   ipcMain.handle(IPC.exportFinetunedModel, (event, finetuneId: string) => {
-    if (!trusted(event))
+    if (!fromMainWindow(event))
       return { ok: false, error: { kind: 'internal', message: 'Untrusted sender.' } };
     return settle(() => exportFinetunedModel(service, String(finetuneId)));
   });
+  ipcMain.handle(IPC.exportPdf, (event, auditId: string, pageSize: ReportPageSize) => {
+    if (!fromMainWindow(event))
+      return { ok: false, error: { kind: 'internal', message: 'Untrusted sender.' } };
+    return settle(() =>
+      exportPdf(service, String(auditId), pageSize === 'Letter' ? 'Letter' : 'A4'),
+    );
+  });
   ipcMain.handle(IPC.chooseInput, (event, purpose: InputPurpose) => {
-    if (!trusted(event))
+    if (!fromMainWindow(event))
       return { ok: false, error: { kind: 'internal', message: 'Untrusted sender.' } };
     return settle(() => chooseInput(purpose === 'model' ? 'model' : 'testSet'));
   });
@@ -154,13 +296,7 @@ function createWindow(): void {
     minHeight: 600,
     show: false,
     title: 'Calibration Audit',
-    webPreferences: {
-      preload: path.join(__dirname, '../preload/index.cjs'),
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      webSecurity: true,
-    },
+    webPreferences: webPreferences(),
   });
   window.once('ready-to-show', () => window?.show());
   window.on('closed', () => {

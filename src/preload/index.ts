@@ -40,6 +40,8 @@ const bridge: PreloadBridge = {
   getReport: (reportId) => call('getReport', reportId),
   exportFinetunedModel: async (finetuneId) =>
     unwrap<string | null>(await ipcRenderer.invoke(IPC.exportFinetunedModel, finetuneId)),
+  exportPdf: async (auditId, pageSize) =>
+    unwrap<string | null>(await ipcRenderer.invoke(IPC.exportPdf, auditId, pageSize)),
   onAuditEvent: (listener) => onHostEvent((event) => isFinetuneEvent(event) || listener(event)),
   onFinetuneEvent: (listener) => onHostEvent((event) => isFinetuneEvent(event) && listener(event)),
   onHostCommand(listener) {

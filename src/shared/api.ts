@@ -36,6 +36,11 @@ export interface CalibrationAuditApi {
    * downloads a zip. Resolves with where it went, or null when the user cancelled.
    */
   exportFinetunedModel(finetuneId: string): Promise<string | null>;
+  /**
+   * Prints a finished audit's report to a PDF: Electron asks where to save it; the browser downloads it.
+   * Resolves with where it went, or null when the user cancelled.
+   */
+  exportPdf(auditId: string, pageSize: ReportPageSize): Promise<string | null>;
 
   /** A report registered by the host for printing (the `#report=<id>` view); null when unknown. */
   getReport(reportId: string): Promise<ReportData | null>;
@@ -45,7 +50,13 @@ export interface CalibrationAuditApi {
 }
 
 export type HostCommand =
-  { type: 'demo' } | { type: 'input'; purpose: InputPurpose; input: InputRef };
+  | { type: 'demo' }
+  | { type: 'input'; purpose: InputPurpose; input: InputRef }
+  /** Export the shown audit's report as a PDF (ignored when no audit is shown). */
+  | { type: 'export-pdf' };
+
+/** The paper a report is printed on. */
+export type ReportPageSize = 'A4' | 'Letter';
 
 export type InputPurpose = 'model' | 'testSet';
 

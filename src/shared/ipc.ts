@@ -6,6 +6,8 @@ export const IPC = {
   chooseInput: 'calibration-audit:choose-input',
   /** invoke(finetuneId) → CallOutcome<string | null>: save the fine-tuned model where the user says */
   exportFinetunedModel: 'calibration-audit:export-finetuned-model',
+  /** invoke(auditId, pageSize) → CallOutcome<string | null>: print the audit's report to a PDF the user names */
+  exportPdf: 'calibration-audit:export-pdf',
   /** main → renderer: HostEvent (audit and fine-tune events) */
   hostEvent: 'calibration-audit:host-event',
   /** main → renderer: HostCommand from the menu */

@@ -7,6 +7,7 @@ import { EngineClient } from '../../src/engine/worker/engine-client';
 import { createAppService } from '../../src/host/app-service';
 import { demoInputs } from '../../src/host/demo-inputs';
 import { startBrowserHost, type BrowserHost } from '../../src/host/browser/server';
+import { printReportPdf } from '../../src/host/pdf/print-report-pdf';
 
 export const RENDERER_DIR = path.resolve('out/renderer');
 export const SCREENSHOTS_DIR = path.resolve('test-results/screenshots');
@@ -31,6 +32,15 @@ export async function startE2E(): Promise<E2E> {
   const engine = new EngineClient();
   const host = await startBrowserHost({
     rendererDir: RENDERER_DIR,
+    printPdf: (report, file, pageSize) =>
+      printReportPdf({
+        ...report,
+        file,
+        pageSize,
+        engine,
+        rendererDir: RENDERER_DIR,
+        chromiumPath: CHROMIUM,
+      }),
     createService: (emit, stagingDir) =>
       createAppService({ engine, demo: demoInputs(RESOURCES_DIR), emit, stagingDir }),
   });

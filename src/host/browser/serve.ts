@@ -10,6 +10,7 @@ import { RESOURCES_DIR } from '../../engine/demo';
 import { EngineClient } from '../../engine/worker/engine-client';
 import { createAppService } from '../app-service';
 import { demoInputs } from '../demo-inputs';
+import { printReportPdf } from '../pdf/print-report-pdf';
 import { startBrowserHost } from './server';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -30,6 +31,8 @@ const engine = new EngineClient();
 const host = await startBrowserHost({
   rendererDir: RENDERER_DIR,
   port,
+  printPdf: (report, file, pageSize) =>
+    printReportPdf({ ...report, file, pageSize, engine, rendererDir: RENDERER_DIR }),
   createService: (emit, stagingDir) =>
     createAppService({ engine, demo: demoInputs(RESOURCES_DIR), emit, stagingDir }),
 });

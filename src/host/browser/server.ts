@@ -1,13 +1,19 @@
 import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { open, readFile, rm, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import type { ApiError, HostEvent, InputPurpose } from '../../shared/api';
+import type {
+  ApiError,
+  HostEvent,
+  InputPurpose,
+  ReportData,
+  ReportPageSize,
+} from '../../shared/api';
 import type { CallOutcome } from '../../shared/api-error';
 import { InputError } from '../../engine/input-error';
-import { toApiError, type AppService } from '../app-service';
+import { pdfFileName, toApiError, type AppService } from '../app-service';
 import { CONTENT_SECURITY_POLICY } from '../../shared/csp';
 import { MAX_UPLOAD_BYTES, Workspace } from './workspace';
 import { zipFolder } from './zip';
@@ -44,6 +50,11 @@ export interface BrowserHostOptions {
   createService: (emit: (event: HostEvent) => void, stagingDir: string) => AppService;
   port?: number;
   token?: string;
+  /**
+   * Prints a report to a PDF file (src/host/pdf, with the process's engine for thumbnails); without it
+   * `/api/report/<auditId>.pdf` answers 501.
+   */
+  printPdf?: (report: ReportData, file: string, pageSize: ReportPageSize) => Promise<void>;
 }
 
 export interface BrowserHost {
@@ -117,6 +128,30 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
         'Cache-Control': 'no-store',
       });
       return void response.end(zip);
+    }
+    const report = /^\/api\/report\/([\w-]+)\.pdf$/.exec(url.pathname);
+    if (request.method === 'GET' && report) {
+      if (!options.printPdf) return sendText(response, 501, 'This host cannot print PDFs.');
+      const data = service.auditReport(report[1]);
+      if (!data) return sendText(response, 404, 'No such audit.');
+      const pageSize: ReportPageSize =
+        url.searchParams.get('pageSize') === 'Letter' ? 'Letter' : 'A4';
+      const file = path.join(workspace.root, 'reports', `${report[1]}-${pageSize}.pdf`);
+      let pdf: Buffer;
+      try {
+        await options.printPdf(data, file, pageSize);
+        pdf = await readFile(file);
+      } finally {
+        await rm(file, { force: true });
+      }
+      const name = pdfFileName(data);
+      response.writeHead(200, {
+        'Content-Type': 'application/pdf',
+        'Content-Length': pdf.length,
+        'Content-Disposition': `attachment; filename="${name}"`,
+        'Cache-Control': 'no-store',
+      });
+      return void response.end(pdf);
     }
     const upload = /^\/api\/upload\/([^/]+)$/.exec(url.pathname);
     if (request.method === 'PUT' && upload) {

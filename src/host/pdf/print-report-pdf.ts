@@ -3,6 +3,7 @@
  * with headless Chromium: a browser host is started in-process on the built renderer, the report is
  * registered with its service, and Chromium prints the page once every chart and thumbnail is drawn.
  */
+import { REPORT_FOOTER_TEMPLATE, REPORT_MARGINS_MM } from '../../shared/report-print';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -61,8 +62,6 @@ export interface PrintReportOptions {
   timeoutMs?: number;
 }
 
-const FOOTER = `<div style="width:100%;font-size:8px;color:#666;padding:0 14mm;display:flex;justify-content:space-between;font-family:system-ui,sans-serif"><span>Calibration Audit</span><span>page <span class="pageNumber"></span> of <span class="totalPages"></span></span></div>`;
-
 /** Prints the report of an audit (and its fine-tune, when given) to `file`. */
 export async function printReportPdf(options: PrintReportOptions): Promise<void> {
   const rendererDir = options.rendererDir ?? RENDERER_DIR;
@@ -115,8 +114,13 @@ export async function printReportPdf(options: PrintReportOptions): Promise<void>
         printBackground: true,
         displayHeaderFooter: true,
         headerTemplate: '<span></span>',
-        footerTemplate: FOOTER,
-        margin: { top: '14mm', bottom: '16mm', left: '14mm', right: '14mm' },
+        footerTemplate: REPORT_FOOTER_TEMPLATE,
+        margin: {
+          top: `${REPORT_MARGINS_MM.top}mm`,
+          bottom: `${REPORT_MARGINS_MM.bottom}mm`,
+          left: `${REPORT_MARGINS_MM.left}mm`,
+          right: `${REPORT_MARGINS_MM.right}mm`,
+        },
       });
     } finally {
       await browser.close();

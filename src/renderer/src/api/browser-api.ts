@@ -81,6 +81,15 @@ export function createBrowserApi(): HostBridge {
       link.click();
       return 'finetuned-model.zip (your downloads folder)';
     },
+    async exportPdf(auditId, pageSize) {
+      const link = document.createElement('a');
+      link.href =
+        `/api/report/${encodeURIComponent(auditId)}.pdf` +
+        `?token=${encodeURIComponent(token)}&pageSize=${encodeURIComponent(pageSize)}`;
+      link.download = '';
+      link.click();
+      return `your downloads folder (${pageSize}; printing takes a few seconds)`;
+    },
     onHostCommand: () => () => undefined,
     async resolveDrop(purpose, drop) {
       return upload(purpose, await droppedFiles(drop));

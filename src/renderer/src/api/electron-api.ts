@@ -18,6 +18,7 @@ export function createElectronApi(preload: PreloadBridge): HostBridge {
     getReport: (reportId) => preload.getReport(reportId),
     onFinetuneEvent: (listener) => preload.onFinetuneEvent(listener),
     exportFinetunedModel: (finetuneId) => preload.exportFinetunedModel(finetuneId),
+    exportPdf: (auditId, pageSize) => preload.exportPdf(auditId, pageSize),
     thumbnail: (testSet, model, sampleId) => preload.thumbnail(testSet, model, sampleId),
     async resolveDrop(_purpose, drop) {
       const paths = preload.pathsForFiles(Array.from(drop.files)).filter((p) => p.length > 0);

@@ -5,11 +5,27 @@ import type {
   HostCommand,
   InputPurpose,
   InputRef,
+  ReportPageSize,
 } from '../../../shared/api';
 import type { DatasetSummary, ModelSummary } from '../../../shared/audit-document';
 import type { HostBridge } from '../../../shared/host-bridge';
 import { FinetuneState } from '../components/finetune/finetune-state.svelte';
 import { errorMessage } from './errors';
+
+/** Exporting the shown audit's report as a PDF: its paper, and how the last export went. */
+export class PdfExport {
+  pageSize = $state<ReportPageSize>('A4');
+  busy = $state(false);
+  /** Where the last export went. */
+  result = $state<string | null>(null);
+  error = $state<string | null>(null);
+
+  reset(): void {
+    this.busy = false;
+    this.result = null;
+    this.error = null;
+  }
+}
 
 export type ViewName = 'start' | 'running' | 'audit' | 'finetune';
 
@@ -62,6 +78,9 @@ export class AppState {
       !this.demoBusy,
   );
 
+  /** The "Export PDF" of the audit view (and Electron's File menu). */
+  readonly pdfExport = new PdfExport();
+
   #tokens: Record<InputPurpose, number> = { model: 0, testSet: 0 };
   #starting = false;
   #buffered: AuditEvent[] = [];
@@ -84,6 +103,10 @@ export class AppState {
 
   /** Commands from the host's own UI (Electron's menu): ignored while an audit or a fine-tune runs. */
   #onCommand(command: HostCommand): void {
+    if (command.type === 'export-pdf') {
+      if (this.view === 'audit') void this.exportPdf();
+      return;
+    }
     if (this.view === 'running' || this.finetune.busy) return;
     if (this.view === 'audit' || this.view === 'finetune') this.newAudit();
     if (command.type === 'demo') void this.runDemo();
@@ -275,6 +298,26 @@ export class AppState {
     }
   }
 
+  /** Prints the shown audit's report to a PDF (where to: the host asks, or the browser downloads it). */
+  async exportPdf(): Promise<void> {
+    const audit = this.audit;
+    const pdf = this.pdfExport;
+    if (this.view !== 'audit' || !audit || pdf.busy) return;
+    pdf.busy = true;
+    pdf.result = null;
+    pdf.error = null;
+    try {
+      const where = await this.api.exportPdf(audit.auditId, pdf.pageSize);
+      if (this.audit !== audit) return;
+      pdf.result = where;
+    } catch (error) {
+      if (this.audit !== audit) return;
+      pdf.error = errorMessage(error);
+    } finally {
+      pdf.busy = false;
+    }
+  }
+
   /** The fine-tune view for the shown audit's model and test set. */
   openFinetune(): void {
     const audit = this.audit;
@@ -315,6 +358,7 @@ export class AppState {
         this.progress = event.progress;
         break;
       case 'done':
+        this.pdfExport.reset();
         this.audit = event.audit;
         this.view = 'audit';
         this.cancelling = false;
