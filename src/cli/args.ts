@@ -101,34 +101,11 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
   if (command !== 'audit' && command !== 'demo') {
     throw new UsageError(`Unknown command '${command}'.`);
   }
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: rest,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        model: { type: 'string' },
-        data: { type: 'string' },
-        'label-column': { type: 'string' },
-        scaling: { type: 'string' },
-        backend: { type: 'string' },
-        bins: { type: 'string' },
-        bootstrap: { type: 'string' },
-        seed: { type: 'string' },
-        json: { type: 'string' },
-        predictions: { type: 'string' },
-        pdf: { type: 'string' },
-        'page-size': { type: 'string' },
-        'fail-above-ece': { type: 'string' },
-        db: { type: 'string' },
-        name: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const values = parseOptions(rest, {
+    ...RUN_OPTIONS,
+    predictions: { type: 'string' },
+    'fail-above-ece': { type: 'string' },
+  });
   if (values.help) return { command: 'help' };
   if (command === 'audit' && (!values.model || !values.data)) {
     throw new UsageError('audit needs --model DIR and --data PATH.');
@@ -138,6 +115,48 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
   }
   return {
     command,
+    ...runValues(values),
+    predictionsFile: values.predictions as string | undefined,
+    failAboveEce: fraction('--fail-above-ece', values['fail-above-ece']),
+  };
+}
+
+type OptionValues = Record<string, string | boolean | undefined>;
+
+/** parseArgs in strict mode, its complaints as UsageErrors. */
+export function parseOptions(
+  args: string[],
+  options: NonNullable<Parameters<typeof parseArgs>[0]>['options'],
+): OptionValues {
+  try {
+    return parseArgs({ args, strict: true, allowPositionals: false, options })
+      .values as OptionValues;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** The options that `audit`, `demo` and `finetune` share. */
+export const RUN_OPTIONS = {
+  model: { type: 'string' },
+  data: { type: 'string' },
+  'label-column': { type: 'string' },
+  scaling: { type: 'string' },
+  backend: { type: 'string' },
+  bins: { type: 'string' },
+  bootstrap: { type: 'string' },
+  seed: { type: 'string' },
+  json: { type: 'string' },
+  pdf: { type: 'string' },
+  'page-size': { type: 'string' },
+  db: { type: 'string' },
+  name: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** The shared options' values, checked. */
+export function runValues(values: OptionValues) {
+  return {
     modelPath: values.model as string | undefined,
     dataPath: values.data as string | undefined,
     labelColumn: values['label-column'] as string | undefined,
@@ -147,9 +166,7 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
     bootstrapResamples: integer('--bootstrap', values.bootstrap, 0, 100_000),
     seed: integer('--seed', values.seed, 0, 2 ** 32 - 1),
     jsonFile: values.json as string | undefined,
-    predictionsFile: values.predictions as string | undefined,
     pdf: pdfRequest(values),
-    failAboveEce: fraction('--fail-above-ece', values['fail-above-ece']),
     ...dbAndName(values),
   };
 }

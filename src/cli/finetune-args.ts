@@ -1,7 +1,6 @@
-import { parseArgs } from 'node:util';
-import { BACKENDS, type BackendName } from '../engine/backend';
+import type { BackendName } from '../engine/backend';
 import type { PixelScaling } from '../engine/data';
-import { UsageError, dbAndName, integer, oneOf, pdfRequest } from './args';
+import { RUN_OPTIONS, UsageError, integer, parseOptions, runValues } from './args';
 import type { PdfRequest } from './pdf';
 
 export interface FinetuneArgs {
@@ -33,40 +32,17 @@ export interface FinetuneArgs {
 
 /** Parses the arguments after `finetune`; throws a UsageError naming the problem. */
 export function parseFinetuneCommandLine(args: string[]): FinetuneArgs | { command: 'help' } {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        model: { type: 'string' },
-        data: { type: 'string' },
-        demo: { type: 'boolean' },
-        'train-data': { type: 'string' },
-        'label-column': { type: 'string' },
-        scaling: { type: 'string' },
-        backend: { type: 'string' },
-        alpha: { type: 'string' },
-        epochs: { type: 'string' },
-        'batch-size': { type: 'string' },
-        'learning-rate': { type: 'string' },
-        layers: { type: 'string' },
-        seed: { type: 'string' },
-        bins: { type: 'string' },
-        bootstrap: { type: 'string' },
-        out: { type: 'string' },
-        json: { type: 'string' },
-        pdf: { type: 'string' },
-        'page-size': { type: 'string' },
-        db: { type: 'string' },
-        name: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const values = parseOptions(args, {
+    ...RUN_OPTIONS,
+    demo: { type: 'boolean' },
+    'train-data': { type: 'string' },
+    alpha: { type: 'string' },
+    epochs: { type: 'string' },
+    'batch-size': { type: 'string' },
+    'learning-rate': { type: 'string' },
+    layers: { type: 'string' },
+    out: { type: 'string' },
+  });
   if (values.help) return { command: 'help' };
   const demo = values.demo === true;
   if (demo && (values.model || values.data)) {
@@ -78,24 +54,14 @@ export function parseFinetuneCommandLine(args: string[]): FinetuneArgs | { comma
   return {
     command: 'finetune',
     demo,
-    modelPath: values.model as string | undefined,
-    dataPath: values.data as string | undefined,
+    ...runValues(values),
     trainDataPath: values['train-data'] as string | undefined,
-    labelColumn: values['label-column'] as string | undefined,
-    scaling: oneOf('--scaling', values.scaling, ['0-1', '-1-1', '0-255'] as const),
-    backend: oneOf('--backend', values.backend, BACKENDS),
     alpha: alphas(values.alpha),
     epochs: integer('--epochs', values.epochs, 1, 10_000),
     batchSize: integer('--batch-size', values['batch-size'], 1, 65_536),
     learningRate: learningRate(values['learning-rate']),
     layers: layers(values.layers),
-    seed: integer('--seed', values.seed, 0, 2 ** 32 - 1),
-    bins: integer('--bins', values.bins, 1, 1000),
-    bootstrapResamples: integer('--bootstrap', values.bootstrap, 0, 100_000),
     outDir: values.out as string | undefined,
-    jsonFile: values.json as string | undefined,
-    pdf: pdfRequest(values),
-    ...dbAndName(values),
   };
 }
 
