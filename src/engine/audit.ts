@@ -75,12 +75,12 @@ export async function runAudit(
         probs: inference.probs,
         logits: inference.logits,
       },
-      withoutUndefined({
+      {
         bins: request.bins,
         bootstrapResamples: request.bootstrapResamples,
         seed: request.seed,
         confidenceThreshold: request.confidenceThreshold,
-      }),
+      },
       hooks.bootstrapHelper ?? null,
     );
     const provenance: Provenance = {
@@ -110,10 +110,4 @@ export async function runAudit(
   } finally {
     model.dispose();
   }
-}
-
-function withoutUndefined<T extends object>(options: T): Partial<T> {
-  return Object.fromEntries(
-    Object.entries(options).filter(([, v]) => v !== undefined),
-  ) as Partial<T>;
 }
