@@ -1,6 +1,5 @@
 import path from 'node:path';
 import type {
-  ApiError,
   AuditSettings,
   FinetuneSettingsView,
   HostEvent,
@@ -8,12 +7,15 @@ import type {
   CalibrationAuditApi,
   InputRef,
   ReportData,
+  SaveOutcome,
 } from '../shared/api';
 import { topLabel } from '../core';
 import type { AuditResult } from '../engine/audit';
 import { CancelledError } from '../engine/inference';
-import { isInputError } from '../engine/input-error';
 import type { EngineClient } from '../engine/worker/engine-client';
+import type { StoredAudit } from '../storage';
+import { toApiError } from './api-errors';
+import { AppHistory } from './app-history';
 
 /** The calls both hosts serve: the shared API minus what only a window can do (dialogs, drops, saving). */
 export type AppService = Omit<
@@ -44,6 +46,8 @@ export interface AppServiceOptions {
   emit: (event: HostEvent) => void;
   /** Where fine-tuned models are written before the user saves them somewhere. */
   stagingDir: string;
+  /** Where finished audits and fine-tunes are saved, and read back from; default none. */
+  history?: AppHistory;
 }
 
 /**
@@ -55,12 +59,26 @@ export function createAppService({
   demo,
   emit,
   stagingDir,
+  history = AppHistory.none(),
 }: AppServiceOptions): AppService {
   const running = new Map<string, AbortController>();
   const finetunedModels = new Map<string, string>();
   const reports = new Map<string, ReportData>();
   const finishedAudits = new Map<string, ReportData>();
   let nextTask = 1;
+
+  /** Keeps a shown audit's report for exporting it later. */
+  function keepReport(report: ReportData): void {
+    finishedAudits.delete(report.audit.auditId);
+    finishedAudits.set(report.audit.auditId, report);
+    keepLast(finishedAudits, AUDITS_KEPT);
+  }
+
+  /** The history id of a shown audit, when it was saved. */
+  function savedId(auditId: string | undefined): number | undefined {
+    const saved = auditId === undefined ? undefined : finishedAudits.get(auditId)?.audit.history;
+    return saved?.saved ? saved.historyId : undefined;
+  }
 
   return {
     demo: async () => demo,
@@ -88,15 +106,10 @@ export function createAppService({
             onProgress: (progress) => emit({ type: 'progress', auditId, progress }),
           },
         )
-        .then((result) => {
-          const audit = toAuditView(auditId, result);
-          finishedAudits.set(auditId, {
-            audit,
-            finetune: null,
-            model: settings.model,
-            testSet: settings.testSet,
-          });
-          keepLast(finishedAudits, AUDITS_KEPT);
+        .then(async (result) => {
+          const saved = await history.save((h) => h.saveAudit(result));
+          const audit = toAuditView(auditId, result, saved);
+          keepReport({ audit, finetune: null, model: settings.model, testSet: settings.testSet });
           emit({ type: 'done', auditId, audit });
         })
         .catch((error: unknown) => {
@@ -135,9 +148,20 @@ export function createAppService({
               emit({ type: 'finetune-progress', finetuneId, progress }),
           },
         )
-        .then((result) => {
+        .then(async (result) => {
           finetunedModels.set(finetuneId, exportPath);
-          emit({ type: 'finetune-done', finetuneId, finetune: result.document });
+          const auditId = savedId(settings.fromAudit);
+          const saved = await history.save((h) =>
+            h.saveFinetune(result.document, auditId === undefined ? {} : { auditId }),
+          );
+          const report = settings.fromAudit ? finishedAudits.get(settings.fromAudit) : undefined;
+          if (report) keepReport({ ...report, finetune: result.document });
+          emit({
+            type: 'finetune-done',
+            finetuneId,
+            finetune: result.document,
+            history: saved,
+          });
         })
         .catch((error: unknown) => {
           if (error instanceof CancelledError) emit({ type: 'finetune-cancelled', finetuneId });
@@ -158,6 +182,35 @@ export function createAppService({
     getReport: async (reportId) => reports.get(reportId) ?? null,
     auditReport: (auditId) => finishedAudits.get(auditId) ?? null,
     finetunedModelFolder: (finetuneId) => finetunedModels.get(finetuneId) ?? null,
+    historyStatus: async () => history.status(),
+    reopenHistory: () => history.reopen(),
+    listAudits: () => history.get().listAudits(),
+    async openSavedAudit(historyId) {
+      const saved = history.get();
+      const stored = await saved.getAudit(historyId);
+      const finetunes = await saved.listFinetunes({ auditId: historyId });
+      const latest = finetunes[0] ? await saved.getFinetune(finetunes[0].id) : null;
+      const audit = storedAuditView(stored);
+      const inputs = storedInputs(stored);
+      keepReport({ audit, finetune: latest?.document ?? null, ...inputs });
+      return { audit, summary: stored.summary, inputs, finetunes };
+    },
+    renameAudit: (historyId, name) => history.get().renameAudit(historyId, name),
+    deleteAudit: (historyId) => history.get().deleteAudit(historyId),
+    async compareAudits(a, b) {
+      const saved = history.get();
+      const comparison = await saved.compareAudits(a, b, {
+        pairedDeltas: (first, second, options) =>
+          engine.call('pairedDeltas', { a: first, b: second, options }),
+      });
+      const [first, second] = await Promise.all([saved.getAudit(a), saved.getAudit(b)]);
+      return { ...comparison, documents: { a: first.document, b: second.document } };
+    },
+    auditTrend: (modelFingerprint) => history.get().trend(modelFingerprint),
+    async openSavedFinetune(historyId) {
+      const { summary, document } = await history.get().getFinetune(historyId);
+      return { summary, document };
+    },
     async thumbnail(testSet, model, sampleId) {
       const png = await engine.call('thumbnail', {
         dataPath: testSet.path,
@@ -186,7 +239,11 @@ function keepLast<K, V>(map: Map<K, V>, size: number): void {
 }
 
 /** The finished audit as the views need it: the document plus per-sample confidence and correctness. */
-export function toAuditView(auditId: string, result: AuditResult): AuditView {
+export function toAuditView(
+  auditId: string,
+  result: AuditResult,
+  history: SaveOutcome = { saved: false, reason: 'No history was given.' },
+): AuditView {
   const { labels, probs } = result.samples;
   const { confidence, prediction } = topLabel(probs, result.document.numClasses);
   return {
@@ -194,10 +251,28 @@ export function toAuditView(auditId: string, result: AuditResult): AuditView {
     document: result.document,
     confidences: Array.from(confidence),
     correct: Array.from(prediction, (predicted, i) => (predicted === labels[i] ? 1 : 0)),
+    history,
   };
 }
 
-export function toApiError(error: unknown): ApiError {
-  if (isInputError(error)) return { kind: 'input', file: error.file, message: error.message };
-  return { kind: 'internal', message: error instanceof Error ? error.message : String(error) };
+/** A saved audit as the views need it, from the arrays as saved (nothing recomputed). */
+export function storedAuditView({ summary, document, samples }: StoredAudit): AuditView {
+  const { labels, predictions, confidence } = samples;
+  return {
+    auditId: `saved-${summary.id}`,
+    document,
+    confidences: Array.from(confidence),
+    correct: Array.from(predictions, (predicted, i) => (predicted === labels[i] ? 1 : 0)),
+    history: { saved: true, historyId: summary.id },
+  };
+}
+
+/** Where a saved audit's model and test set were when it ran. */
+function storedInputs({ document }: StoredAudit): { model: InputRef; testSet: InputRef } {
+  const modelFile = document.model.file;
+  const modelPath = /\.json$/i.test(modelFile) ? path.dirname(modelFile) : modelFile;
+  return {
+    model: { path: modelPath, label: document.model.name },
+    testSet: { path: document.dataset.path, label: path.basename(document.dataset.path) },
+  };
 }

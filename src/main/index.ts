@@ -15,7 +15,9 @@ import type { CallOutcome } from '../shared/api-error';
 import { IPC, IPC_CALLS, type IpcCall } from '../shared/ipc';
 import { REPORT_FOOTER_TEMPLATE, REPORT_MARGINS_MM } from '../shared/report-print';
 import { EngineClient } from '../engine/worker/engine-client';
-import { createAppService, pdfFileName, toApiError, type AppService } from '../host/app-service';
+import { AppHistory } from '../host/app-history';
+import { createAppService, pdfFileName, type AppService } from '../host/app-service';
+import { toApiError } from '../host/api-errors';
 import { demoInputs } from '../host/demo-inputs';
 import { hardenApp, isTrustedSender } from './security';
 import { utilityProcessTransport } from './utility-transport';
@@ -245,6 +247,12 @@ function buildMenu(): void {
         },
         { type: 'separator' },
         {
+          label: 'History',
+          accelerator: 'CmdOrCtrl+H',
+          click: () => send(IPC.hostCommand, { type: 'history' }),
+        },
+        { type: 'separator' },
+        {
           label: 'Export PDF…',
           accelerator: 'CmdOrCtrl+P',
           click: () => send(IPC.hostCommand, { type: 'export-pdf' }),
@@ -306,16 +314,19 @@ function createWindow(): void {
   else void window.loadFile(RENDERER_FILE);
 }
 
-app.whenReady().then(() => {
+app.whenReady().then(async () => {
   hardenApp();
   const engine = new EngineClient(
     utilityProcessTransport(path.join(__dirname, 'engine-process.js')),
   );
+  // A history that cannot be opened leaves the app working; the history view says why.
+  const history = await AppHistory.open(path.join(app.getPath('userData'), 'history.sqlite'));
   const service = createAppService({
     engine,
     demo: demoInputs(resourcesDir()),
     emit: (event) => send(IPC.hostEvent, event),
     stagingDir: path.join(app.getPath('userData'), 'finetuned-models'),
+    history,
   });
   registerIpc(service);
   buildMenu();
@@ -323,7 +334,10 @@ app.whenReady().then(() => {
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow();
   });
-  app.on('will-quit', () => void engine.close());
+  app.on('will-quit', () => {
+    void engine.close();
+    void history.close();
+  });
 });
 
 app.on('window-all-closed', () => {

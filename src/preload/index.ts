@@ -38,6 +38,15 @@ const bridge: PreloadBridge = {
   startFinetune: (settings) => call('startFinetune', settings),
   cancelFinetune: (finetuneId) => call('cancelFinetune', finetuneId),
   getReport: (reportId) => call('getReport', reportId),
+  historyStatus: () => call('historyStatus'),
+  reopenHistory: () => call('reopenHistory'),
+  listAudits: () => call('listAudits'),
+  openSavedAudit: (historyId) => call('openSavedAudit', historyId),
+  renameAudit: (historyId, name) => call('renameAudit', historyId, name),
+  deleteAudit: (historyId) => call('deleteAudit', historyId),
+  compareAudits: (a, b) => call('compareAudits', a, b),
+  auditTrend: (modelFingerprint) => call('auditTrend', modelFingerprint),
+  openSavedFinetune: (historyId) => call('openSavedFinetune', historyId),
   exportFinetunedModel: async (finetuneId) =>
     unwrap<string | null>(await ipcRenderer.invoke(IPC.exportFinetunedModel, finetuneId)),
   exportPdf: async (auditId, pageSize) =>

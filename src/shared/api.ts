@@ -1,5 +1,6 @@
 import type { AuditDocument, DatasetSummary, ModelSummary, PixelScaling } from './audit-document';
 import type { FinetuneDocument, FinetuneEpoch } from './finetune-document';
+import type { AuditComparison, AuditSummary, FinetuneSummary, TrendPoint } from './history';
 
 /**
  * The one typed API the renderer talks to. The Electron host implements it in its preload (IPC to the
@@ -47,13 +48,65 @@ export interface CalibrationAuditApi {
 
   /** Commands from the host's own UI (Electron's menu); the browser host sends none. */
   onHostCommand(listener: (command: HostCommand) => void): () => void;
+
+  /** The history database: where it is, and whether audits are being saved to it. */
+  historyStatus(): Promise<HistoryStatus>;
+  /** Opens the history again (after the program that locked it has closed, say). */
+  reopenHistory(): Promise<HistoryStatus>;
+  /** Saved audits, newest first. */
+  listAudits(): Promise<AuditSummary[]>;
+  /** A saved audit read back as it was saved: nothing is recomputed. */
+  openSavedAudit(historyId: number): Promise<SavedAuditView>;
+  renameAudit(historyId: number, name: string): Promise<void>;
+  /** Deletes a saved audit with its per-sample results and the fine-tunes started from it. */
+  deleteAudit(historyId: number): Promise<void>;
+  /** b − a for two saved audits of the same test set, with paired-bootstrap intervals. */
+  compareAudits(a: number, b: number): Promise<AuditComparisonView>;
+  /** The saved audits of one model (by fingerprint), oldest first. */
+  auditTrend(modelFingerprint: string): Promise<TrendPoint[]>;
+  /** A saved fine-tune read back as it was saved. */
+  openSavedFinetune(historyId: number): Promise<SavedFinetuneView>;
+}
+
+/** Where audits are kept, and what the user should know about it. */
+export interface HistoryStatus {
+  /** The database file. */
+  file: string;
+  /** `ready`: audits are saved; `read-only`: past audits can be read, new ones are not saved; `unavailable`: neither. */
+  state: 'ready' | 'read-only' | 'unavailable';
+  /** Why the history is read-only or unavailable, or that a damaged file was moved aside. */
+  notice: string | null;
+}
+
+/** Whether a finished audit or fine-tune went into the history. */
+export type SaveOutcome = { saved: true; historyId: number } | { saved: false; reason: string };
+
+export interface SavedAuditView {
+  audit: AuditView;
+  summary: AuditSummary;
+  /** The model and test set where they were when the audit ran (thumbnails read them if still there). */
+  inputs: { model: InputRef; testSet: InputRef };
+  /** Fine-tunes started from this audit, newest first. */
+  finetunes: FinetuneSummary[];
+}
+
+export interface AuditComparisonView extends AuditComparison {
+  /** Both audits' documents as saved (their bins and intervals for the side-by-side views). */
+  documents: { a: AuditDocument; b: AuditDocument };
+}
+
+export interface SavedFinetuneView {
+  summary: FinetuneSummary;
+  document: FinetuneDocument;
 }
 
 export type HostCommand =
   | { type: 'demo' }
   | { type: 'input'; purpose: InputPurpose; input: InputRef }
   /** Export the shown audit's report as a PDF (ignored when no audit is shown). */
-  | { type: 'export-pdf' };
+  | { type: 'export-pdf' }
+  /** Show the saved audits. */
+  | { type: 'history' };
 
 /** The paper a report is printed on. */
 export type ReportPageSize = 'A4' | 'Letter';
@@ -92,6 +145,8 @@ export interface AuditView {
   confidences: number[];
   /** 1 where the prediction is right, 0 where wrong, in test-set order. */
   correct: number[];
+  /** Whether (and as what) it is kept in the history. */
+  history: SaveOutcome;
 }
 
 /** Everything the printable report shows: the audit, and the fine-tune when there is one. */
@@ -130,6 +185,8 @@ export interface FinetuneSettingsView {
   /** 'head', 'all' or 'last:N'. */
   layers?: string;
   seed?: number;
+  /** The audit (AuditView.auditId) it was started from: the history links the two. */
+  fromAudit?: string;
 }
 
 export interface FinetuneProgressView {
@@ -148,7 +205,12 @@ export interface FinetuneProgressView {
 
 export type FinetuneEvent =
   | { type: 'finetune-progress'; finetuneId: string; progress: FinetuneProgressView }
-  | { type: 'finetune-done'; finetuneId: string; finetune: FinetuneDocument }
+  | {
+      type: 'finetune-done';
+      finetuneId: string;
+      finetune: FinetuneDocument;
+      history: SaveOutcome;
+    }
   | { type: 'finetune-failed'; finetuneId: string; error: ApiError }
   | { type: 'finetune-cancelled'; finetuneId: string };
 

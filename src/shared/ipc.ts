@@ -14,7 +14,7 @@ export const IPC = {
   hostCommand: 'calibration-audit:host-command',
 } as const;
 
-/** The API calls the main process serves over IPC.call. */
+/** The API calls the main process serves over IPC.call (and the browser host over /api/call). */
 export const IPC_CALLS = [
   'demo',
   'inspectModel',
@@ -25,5 +25,14 @@ export const IPC_CALLS = [
   'startFinetune',
   'cancelFinetune',
   'getReport',
+  'historyStatus',
+  'reopenHistory',
+  'listAudits',
+  'openSavedAudit',
+  'renameAudit',
+  'deleteAudit',
+  'compareAudits',
+  'auditTrend',
+  'openSavedFinetune',
 ] as const;
 export type IpcCall = (typeof IPC_CALLS)[number];

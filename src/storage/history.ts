@@ -1,10 +1,19 @@
-import type { MetricEstimate, MetricName } from '../core/types';
+import type { PairedBootstrapOptions } from '../core/bootstrap';
+import type { MetricEstimate, MetricName, Predictions } from '../core/types';
 import type { AuditResult } from '../engine/audit';
-import type { AuditDocument, BackendName } from '../shared/audit-document';
-import type { FinetuneArmName, FinetuneDocument, FinetuneEpoch } from '../shared/finetune-document';
+import type { AuditDocument } from '../shared/audit-document';
+import type { FinetuneDocument, FinetuneEpoch } from '../shared/finetune-document';
+import type { AuditComparison, AuditSummary, FinetuneSummary, TrendPoint } from '../shared/history';
 import type { StoredSamples } from './sample-blobs';
 
 export type { StoredSamples };
+export type {
+  AuditComparison,
+  AuditSummary,
+  FinetuneArmSummary,
+  FinetuneSummary,
+  TrendPoint,
+} from '../shared/history';
 
 /**
  * The audit and fine-tune history, kept in one SQLite file. Every method either completes or
@@ -80,26 +89,6 @@ export interface AuditFilter {
   datasetFingerprint?: string;
 }
 
-export interface AuditSummary {
-  id: number;
-  name: string;
-  /** When the audit ran (provenance.createdAt, ISO 8601). */
-  created: string;
-  /** When it was saved (ISO 8601). */
-  saved: string;
-  modelName: string;
-  modelFingerprint: string;
-  testSetName: string;
-  datasetFingerprint: string;
-  sampleCount: number;
-  numClasses: number;
-  accuracy: number;
-  ece: number;
-  backend: BackendName;
-  appVersion: string;
-  verdict: AuditDocument['verdict']['kind'];
-}
-
 export interface StoredAudit {
   summary: AuditSummary;
   /** The document as saved; NaN metric values and intervals are restored from JSON's null. */
@@ -114,30 +103,15 @@ export interface CompareOptions {
   seed?: number;
   /** Equal-width bins for ECE and its relatives; default audit a's bin count. */
   bins?: number;
-}
-
-export interface AuditComparison {
-  a: AuditSummary;
-  b: AuditSummary;
-  sampleCount: number;
-  bins: number;
-  bootstrapResamples: number;
-  seed: number;
-  /** b − a for every metric, with the 95% interval of resampling both with the same draws. */
-  deltas: Record<MetricName, MetricEstimate>;
-}
-
-export interface TrendPoint {
-  id: number;
-  name: string;
-  created: string;
-  datasetFingerprint: string;
-  testSetName: string;
-  sampleCount: number;
-  backend: BackendName;
-  accuracy: MetricEstimate;
-  ece: MetricEstimate;
-  nll: MetricEstimate;
+  /**
+   * Runs the paired bootstrap somewhere else (the app hands it to its engine, off the host's
+   * main thread); default: pairedBootstrapDeltas in the calling thread.
+   */
+  pairedDeltas?: (
+    a: Predictions,
+    b: Predictions,
+    options: PairedBootstrapOptions,
+  ) => Promise<Record<MetricName, MetricEstimate>>;
 }
 
 export interface SaveFinetuneOptions {
@@ -150,42 +124,6 @@ export interface SaveFinetuneOptions {
 export interface FinetuneFilter {
   modelFingerprint?: string;
   auditId?: number;
-}
-
-/** One arm's headline numbers on the evaluation part (all metrics are in the document). */
-export interface FinetuneArmSummary {
-  label: string;
-  alpha: number | null;
-  temperature: number | null;
-  accuracy: number;
-  ece: number;
-  nll: number;
-}
-
-export interface FinetuneSummary {
-  id: number;
-  name: string;
-  created: string;
-  saved: string;
-  auditId: number | null;
-  modelName: string;
-  modelFingerprint: string;
-  datasetFingerprint: string;
-  trainDatasetFingerprint: string | null;
-  backend: BackendName;
-  appVersion: string;
-  alpha: number;
-  epochs: number;
-  layers: string;
-  split: {
-    source: 'split' | 'separate';
-    finetune: number;
-    calibration: number;
-    evaluation: number;
-  };
-  arms: Partial<Record<FinetuneArmName, FinetuneArmSummary>>;
-  /** The folder the smoothed model was exported to, or null. */
-  exportedModel: string | null;
 }
 
 export interface StoredFinetune {

@@ -2,7 +2,7 @@ import { constants, existsSync } from 'node:fs';
 import { access, mkdir, rename } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { pairedBootstrapDeltas } from '../core/bootstrap';
+import { pairedBootstrapDeltas, type PairedBootstrapOptions } from '../core/bootstrap';
 import type { MetricEstimate, MetricName, Predictions } from '../core/types';
 import type { AuditResult } from '../engine/audit';
 import { InputError } from '../engine/input-error';
@@ -457,7 +457,8 @@ class SqliteHistory implements History {
     const bins = options.bins ?? (first.row.bins || 15);
     const bootstrapResamples = options.bootstrapResamples ?? 1000;
     const seed = options.seed ?? 0;
-    const deltas = pairedBootstrapDeltas(predictions(first.samples), predictions(second.samples), {
+    const computeDeltas = options.pairedDeltas ?? inThisThread;
+    const deltas = await computeDeltas(predictions(first.samples), predictions(second.samples), {
       bins,
       bootstrapResamples,
       seed,
@@ -868,6 +869,14 @@ function sameSamples(a: StoredSamples, b: StoredSamples): boolean {
     if (a.ids[i] !== b.ids[i] || a.labels[i] !== b.labels[i]) return false;
   }
   return true;
+}
+
+async function inThisThread(
+  a: Predictions,
+  b: Predictions,
+  options: PairedBootstrapOptions,
+): Promise<Record<MetricName, MetricEstimate>> {
+  return pairedBootstrapDeltas(a, b, options);
 }
 
 function predictions(samples: StoredSamples): Predictions {

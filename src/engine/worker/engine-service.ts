@@ -1,3 +1,4 @@
+import { pairedBootstrapDeltas } from '../../core/bootstrap';
 import { CancelledError } from '../inference';
 import { isInputError } from '../input-error';
 import type { BootstrapHelper } from '../parallel-bootstrap';
@@ -38,6 +39,10 @@ export function createEngineService(
           return session.thumbnail(command.argument);
         case 'finetune':
           return session.finetune(command.argument, hooks);
+        case 'pairedDeltas': {
+          const { a, b, options } = command.argument;
+          return Promise.resolve().then(() => pairedBootstrapDeltas(a, b, options));
+        }
       }
     };
     call()

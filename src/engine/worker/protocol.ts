@@ -1,3 +1,5 @@
+import type { PairedBootstrapOptions } from '../../core/bootstrap';
+import type { MetricEstimate, MetricName, Predictions } from '../../core/types';
 import type { DatasetSummary, ModelSummary } from '../../shared/audit-document';
 import type { AuditProgress, AuditRequest, AuditResult } from '../audit';
 import type { FinetuneProgress, FinetuneRequest, FinetuneResult } from '../finetune/finetune';
@@ -10,6 +12,11 @@ export interface EngineCalls {
   inspectTestSet: [TestSetRequest, DatasetSummary];
   thumbnail: [TestSetRequest & { sampleId: string }, Uint8Array | null];
   finetune: [FinetuneRequest, FinetuneResult];
+  /** b − a for every metric with paired-bootstrap intervals (comparing two saved audits). */
+  pairedDeltas: [
+    { a: Predictions; b: Predictions; options: PairedBootstrapOptions },
+    Record<MetricName, MetricEstimate>,
+  ];
 }
 export type EngineMethod = keyof EngineCalls;
 

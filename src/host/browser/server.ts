@@ -13,8 +13,10 @@ import type {
 } from '../../shared/api';
 import type { CallOutcome } from '../../shared/api-error';
 import { InputError } from '../../engine/input-error';
-import { pdfFileName, toApiError, type AppService } from '../app-service';
+import { toApiError } from '../api-errors';
+import { pdfFileName, type AppService } from '../app-service';
 import { CONTENT_SECURITY_POLICY } from '../../shared/csp';
+import { IPC_CALLS } from '../../shared/ipc';
 import { MAX_UPLOAD_BYTES, Workspace } from './workspace';
 import { zipFolder } from './zip';
 
@@ -29,18 +31,8 @@ const MIME: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
-const CALLS = [
-  'demo',
-  'inspectModel',
-  'inspectTestSet',
-  'startAudit',
-  'cancelAudit',
-  'thumbnail',
-  'startFinetune',
-  'cancelFinetune',
-  'getReport',
-  'finishUpload',
-] as const;
+/** The service's calls, as Electron's main process serves them, and the end of an upload. */
+const CALLS = [...IPC_CALLS, 'finishUpload'] as const;
 type CallName = (typeof CALLS)[number];
 
 export interface BrowserHostOptions {

@@ -74,6 +74,15 @@ export function createBrowserApi(): HostBridge {
     startFinetune: (settings) => call('startFinetune', settings),
     cancelFinetune: (finetuneId) => call('cancelFinetune', finetuneId),
     getReport: (reportId) => call('getReport', reportId),
+    historyStatus: () => call('historyStatus'),
+    reopenHistory: () => call('reopenHistory'),
+    listAudits: () => call('listAudits'),
+    openSavedAudit: (historyId) => call('openSavedAudit', historyId),
+    renameAudit: (historyId, name) => call('renameAudit', historyId, name),
+    deleteAudit: (historyId) => call('deleteAudit', historyId),
+    compareAudits: (a, b) => call('compareAudits', a, b),
+    auditTrend: (modelFingerprint) => call('auditTrend', modelFingerprint),
+    openSavedFinetune: (historyId) => call('openSavedFinetune', historyId),
     async exportFinetunedModel(finetuneId) {
       const link = document.createElement('a');
       link.href = `/api/download/${encodeURIComponent(finetuneId)}.zip?token=${encodeURIComponent(token)}`;

@@ -1,0 +1,153 @@
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AuditView, HostEvent, InputRef } from '../../src/shared/api';
+import type { FinetuneDocument } from '../../src/shared/finetune-document';
+import { RESOURCES_DIR } from '../../src/engine/demo';
+import { EngineClient } from '../../src/engine/worker/engine-client';
+import { AppHistory } from '../../src/host/app-history';
+import { createAppService, type AppService } from '../../src/host/app-service';
+import { demoInputs } from '../../src/host/demo-inputs';
+import { tempDir } from '../helpers/temp-dir';
+import { saveBatchNormModel, writeBlobsCsv } from '../engine/finetune/fixtures';
+
+/** The app's service with a real engine (worker thread) and a real history file. */
+let engine: EngineClient;
+let history: AppHistory;
+let service: AppService;
+let model: InputRef;
+let testSet: InputRef;
+const events: HostEvent[] = [];
+const waiters: (() => void)[] = [];
+
+beforeAll(async () => {
+  const dir = await tempDir();
+  model = { path: path.join(dir, 'model'), label: 'model' };
+  testSet = { path: path.join(dir, 'labelled.csv'), label: 'labelled.csv' };
+  await saveBatchNormModel(model.path);
+  await writeBlobsCsv(testSet.path, 400, { seed: 5 });
+  engine = new EngineClient();
+  history = await AppHistory.open(path.join(dir, 'history.sqlite'));
+  service = createAppService({
+    engine,
+    demo: demoInputs(RESOURCES_DIR),
+    stagingDir: path.join(dir, 'staging'),
+    history,
+    emit: (event) => {
+      events.push(event);
+      waiters.splice(0).forEach((wake) => wake());
+    },
+  });
+});
+
+afterAll(async () => {
+  await engine.close();
+  await history.close();
+});
+
+/** Waits for the event that ends a task. */
+async function outcomeOf(id: string): Promise<HostEvent> {
+  for (;;) {
+    const found = events.find(
+      (e) =>
+        ('auditId' in e && e.auditId === id && e.type !== 'progress') ||
+        ('finetuneId' in e && e.finetuneId === id && e.type !== 'finetune-progress'),
+    );
+    if (found) return found;
+    await new Promise<void>((resolve) => waiters.push(resolve));
+  }
+}
+
+async function audit(seed: number, bins = 15): Promise<AuditView> {
+  const { auditId } = await service.startAudit({
+    model,
+    testSet,
+    seed,
+    bins,
+    bootstrapResamples: 100,
+  });
+  const event = await outcomeOf(auditId);
+  if (event.type !== 'done') throw new Error(`audit ended with ${JSON.stringify(event)}`);
+  return event.audit;
+}
+
+describe('the app service and the history', () => {
+  let first: AuditView;
+  let second: AuditView;
+  let finetune: FinetuneDocument;
+
+  beforeAll(async () => {
+    first = await audit(1);
+    second = await audit(2, 10);
+  }, 120_000);
+
+  it('saves every finished audit and says as what', async () => {
+    expect(first.history).toEqual({ saved: true, historyId: 1 });
+    expect(second.history).toEqual({ saved: true, historyId: 2 });
+    const listed = await service.listAudits();
+    expect(listed.map((a) => a.id)).toEqual([2, 1]);
+    expect(listed[1].accuracy).toBeCloseTo(first.document.metrics.accuracy.value, 12);
+    expect(await service.historyStatus()).toMatchObject({ state: 'ready', notice: null });
+  });
+
+  it('reopens a saved audit as it was shown, without running the model', async () => {
+    const saved = await service.openSavedAudit(1);
+    expect(saved.audit.document).toEqual(first.document);
+    expect(saved.audit.confidences).toEqual(first.confidences);
+    expect(saved.audit.correct).toEqual(first.correct);
+    expect(saved.audit.history).toEqual({ saved: true, historyId: 1 });
+    expect(saved.inputs).toEqual({ model, testSet });
+    expect(saved.finetunes).toEqual([]);
+    // Its report can be exported like a fresh one's.
+    expect(service.auditReport(saved.audit.auditId)?.audit.document).toEqual(first.document);
+  });
+
+  it('compares two audits of the same test set, paired, in the engine', async () => {
+    const comparison = await service.compareAudits(1, 2);
+    expect(comparison.a.id).toBe(1);
+    expect(comparison.b.id).toBe(2);
+    expect(comparison.sampleCount).toBe(400);
+    expect(comparison.documents.b).toEqual(second.document);
+    // The same model on the same samples: accuracy cannot differ.
+    expect(comparison.deltas.accuracy).toEqual({ value: 0, ci95: [0, 0] });
+    // b − a of ECE as each audit measured it, both with 15 bins (a's bin count).
+    expect(comparison.bins).toBe(15);
+    expect(comparison.deltas.nll.value).toBeCloseTo(0, 9);
+  });
+
+  it('shows the trend of one model', async () => {
+    const points = await service.auditTrend(first.document.model.fingerprint);
+    expect(points.map((p) => p.id)).toEqual([1, 2]);
+    expect(points[0].ece.value).toBeCloseTo(first.document.metrics.ece.value, 12);
+  });
+
+  it('saves a fine-tune linked to the audit it started from, and includes it in that report', async () => {
+    const { finetuneId } = await service.startFinetune({
+      model,
+      testSet,
+      alpha: 0.1,
+      epochs: 1,
+      seed: 3,
+      fromAudit: first.auditId,
+    });
+    const event = await outcomeOf(finetuneId);
+    if (event.type !== 'finetune-done') throw new Error(JSON.stringify(event));
+    finetune = event.finetune;
+    expect(event.history).toEqual({ saved: true, historyId: 1 });
+    expect(service.auditReport(first.auditId)?.finetune).toEqual(finetune);
+
+    const reopened = await service.openSavedAudit(1);
+    expect(reopened.finetunes.map((f) => [f.id, f.auditId, f.alpha])).toEqual([[1, 1, 0.1]]);
+    expect(service.auditReport(reopened.audit.auditId)?.finetune).toEqual(finetune);
+    const saved = await service.openSavedFinetune(1);
+    expect(saved.document).toEqual(finetune);
+  }, 120_000);
+
+  it('renames and deletes; deleting an audit takes its fine-tunes with it', async () => {
+    await service.renameAudit(2, '  ten bins  ');
+    await service.deleteAudit(1);
+    const listed = await service.listAudits();
+    expect(listed.map((a) => [a.id, a.name])).toEqual([[2, 'ten bins']]);
+    await expect(service.openSavedFinetune(1)).rejects.toThrow(/fine-tune #?1/);
+    await expect(service.openSavedAudit(1)).rejects.toThrow(/audit #?1/);
+  });
+});
