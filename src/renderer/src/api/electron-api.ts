@@ -3,25 +3,13 @@ import { ApiFailure } from '../../../shared/api-error';
 
 /** The HostBridge over the preload: drops become paths through webUtils (in the preload). */
 export function createElectronApi(preload: PreloadBridge): HostBridge {
+  // contextBridge hands the page a plain copy of the preload's object: its calls spread as they are.
+  const { pathsForFiles, ...calls } = preload;
   return {
+    ...calls,
     host: 'electron',
-    demo: () => preload.demo(),
-    chooseInput: (purpose) => preload.chooseInput(purpose),
-    inspectModel: (model) => preload.inspectModel(model),
-    inspectTestSet: (testSet, model) => preload.inspectTestSet(testSet, model),
-    startAudit: (settings) => preload.startAudit(settings),
-    cancelAudit: (auditId) => preload.cancelAudit(auditId),
-    onAuditEvent: (listener) => preload.onAuditEvent(listener),
-    onHostCommand: (listener) => preload.onHostCommand(listener),
-    startFinetune: (settings) => preload.startFinetune(settings),
-    cancelFinetune: (finetuneId) => preload.cancelFinetune(finetuneId),
-    getReport: (reportId) => preload.getReport(reportId),
-    onFinetuneEvent: (listener) => preload.onFinetuneEvent(listener),
-    exportFinetunedModel: (finetuneId) => preload.exportFinetunedModel(finetuneId),
-    exportPdf: (auditId, pageSize) => preload.exportPdf(auditId, pageSize),
-    thumbnail: (testSet, model, sampleId) => preload.thumbnail(testSet, model, sampleId),
     async resolveDrop(_purpose, drop) {
-      const paths = preload.pathsForFiles(Array.from(drop.files)).filter((p) => p.length > 0);
+      const paths = pathsForFiles(Array.from(drop.files)).filter((p) => p.length > 0);
       if (paths.length === 0) {
         throw new ApiFailure({
           kind: 'input',

@@ -8,8 +8,10 @@ import type {
   ReportPageSize,
 } from '../../../shared/api';
 import type { DatasetSummary, ModelSummary } from '../../../shared/audit-document';
+import type { FinetuneSummary } from '../../../shared/history';
 import type { HostBridge } from '../../../shared/host-bridge';
 import { FinetuneState } from '../components/finetune/finetune-state.svelte';
+import { HistoryState } from '../components/history/history-state.svelte';
 import { errorMessage } from './errors';
 
 /** Exporting the shown audit's report as a PDF: its paper, and how the last export went. */
@@ -27,7 +29,7 @@ export class PdfExport {
   }
 }
 
-export type ViewName = 'start' | 'running' | 'audit' | 'finetune';
+export type ViewName = 'start' | 'running' | 'audit' | 'finetune' | 'history';
 
 /** One of the two inputs of the start view. */
 export interface InputSlot<Summary> {
@@ -50,6 +52,8 @@ export class AppState {
   readonly api: HostBridge;
   /** The fine-tune view of the shown audit's model and test set. */
   readonly finetune: FinetuneState;
+  /** The saved audits, their comparisons and trends. */
+  readonly history: HistoryState;
 
   view = $state<ViewName>('start');
   model = $state<InputSlot<ModelSummary>>(emptySlot());
@@ -69,6 +73,12 @@ export class AppState {
   audit = $state.raw<AuditView | null>(null);
   /** The inputs the shown audit was run on (thumbnails need them). */
   auditInputs = $state.raw<{ model: InputRef; testSet: InputRef } | null>(null);
+  /** The shown audit was read back from the history rather than just run. */
+  auditOpened = $state(false);
+  /** The saved fine-tunes started from the shown audit (when it was opened from the history). */
+  savedFinetunes = $state.raw<FinetuneSummary[]>([]);
+  /** A saved audit or fine-tune being read back (its history id). */
+  opening = $state<number | null>(null);
 
   readonly canRun = $derived(
     this.model.summary !== null &&
@@ -90,6 +100,7 @@ export class AppState {
   constructor(api: HostBridge) {
     this.api = api;
     this.finetune = new FinetuneState(api);
+    this.history = new HistoryState(api);
     this.#unsubscribe = [
       () => this.finetune.dispose(),
       api.onAuditEvent((event) => this.#onEvent(event)),
@@ -108,7 +119,11 @@ export class AppState {
       return;
     }
     if (this.view === 'running' || this.finetune.busy) return;
-    if (this.view === 'audit' || this.view === 'finetune') this.newAudit();
+    if (command.type === 'history') {
+      this.openHistory();
+      return;
+    }
+    if (this.view !== 'start') this.newAudit();
     if (command.type === 'demo') void this.runDemo();
     else void this.#provide(command.purpose, () => Promise.resolve(command.input));
   }
@@ -323,13 +338,63 @@ export class AppState {
     const audit = this.audit;
     const inputs = this.auditInputs;
     if (this.view !== 'audit' || !audit || !inputs) return;
-    const { numClasses, provenance } = audit.document;
-    const classNames = Array.from(
-      { length: numClasses },
-      (_, k) => provenance.classNames[k] ?? String(k),
-    );
-    this.finetune.open(inputs, numClasses, classNames);
+    this.finetune.open(inputs, audit.document.numClasses, classNamesOf(audit), audit.auditId);
     this.view = 'finetune';
+  }
+
+  /** The saved audits (not while an audit or a fine-tune runs). */
+  openHistory(): void {
+    if (this.view === 'running' || this.finetune.busy) return;
+    this.history.backToList();
+    this.view = 'history';
+    void this.history.refresh();
+  }
+
+  /** Reads a saved audit back into the audit view; nothing is recomputed. */
+  async openSavedAudit(historyId: number): Promise<void> {
+    if (this.opening !== null || this.view === 'running' || this.finetune.busy) return;
+    this.opening = historyId;
+    this.history.error = null;
+    try {
+      const saved = await this.api.openSavedAudit(historyId);
+      this.pdfExport.reset();
+      this.audit = saved.audit;
+      this.auditInputs = saved.inputs;
+      this.savedFinetunes = saved.finetunes;
+      this.auditOpened = true;
+      this.auditId = null;
+      this.view = 'audit';
+    } catch (error) {
+      this.history.error = errorMessage(error);
+      this.view = 'history';
+    } finally {
+      this.opening = null;
+    }
+  }
+
+  /** Shows a saved fine-tune of the shown audit as its comparison. */
+  async openSavedFinetune(historyId: number): Promise<void> {
+    const audit = this.audit;
+    const inputs = this.auditInputs;
+    if (this.view !== 'audit' || !audit || !inputs || this.opening !== null) return;
+    this.opening = historyId;
+    this.finetune.error = null;
+    try {
+      const saved = await this.api.openSavedFinetune(historyId);
+      if (this.audit !== audit) return;
+      this.finetune.showSaved(
+        saved,
+        inputs,
+        audit.document.numClasses,
+        classNamesOf(audit),
+        audit.auditId,
+      );
+      this.view = 'finetune';
+    } catch (error) {
+      this.pdfExport.error = errorMessage(error);
+    } finally {
+      this.opening = null;
+    }
   }
 
   /** Back from the fine-tune view to its audit (not while a fine-tune runs). */
@@ -359,6 +424,8 @@ export class AppState {
         break;
       case 'done':
         this.pdfExport.reset();
+        this.savedFinetunes = [];
+        this.auditOpened = false;
         this.audit = event.audit;
         this.view = 'audit';
         this.cancelling = false;
@@ -374,4 +441,10 @@ export class AppState {
         break;
     }
   }
+}
+
+/** The shown audit's class names, with the index where the model names none. */
+function classNamesOf(audit: AuditView): string[] {
+  const { numClasses, provenance } = audit.document;
+  return Array.from({ length: numClasses }, (_, k) => provenance.classNames[k] ?? String(k));
 }

@@ -3,6 +3,8 @@ import type {
   FinetuneProgressView,
   FinetuneSettingsView,
   InputRef,
+  SaveOutcome,
+  SavedFinetuneView,
 } from '../../../../shared/api';
 import type { FinetuneDocument, FinetuneEpoch } from '../../../../shared/finetune-document';
 import type { HostBridge } from '../../../../shared/host-bridge';
@@ -94,7 +96,14 @@ export class FinetuneState {
   startedAt = $state(0);
   cancelling = $state(false);
 
+  /** The audit (AuditView.auditId) the view was opened from: the history links the fine-tune to it. */
+  fromAudit = $state<string | null>(null);
+
   document = $state.raw<FinetuneDocument | null>(null);
+  /** Whether (and as what) the shown fine-tune is kept in the history. */
+  saved = $state.raw<SaveOutcome | null>(null);
+  /** Set when the shown fine-tune was read back from the history (its model was not kept). */
+  fromHistory = $state(false);
   /** The fine-tune the shown document came from (what an export saves). */
   documentId = $state<string | null>(null);
   exporting = $state(false);
@@ -125,24 +134,53 @@ export class FinetuneState {
     inputs: { model: InputRef; testSet: InputRef },
     numClasses: number,
     classNames: string[],
+    fromAudit: string | null = null,
   ): void {
     if (this.busy) return;
     const same =
+      !this.fromHistory &&
       this.inputs !== null &&
       this.inputs.model.path === inputs.model.path &&
       this.inputs.testSet.path === inputs.testSet.path;
     this.inputs = inputs;
     this.numClasses = Math.max(2, numClasses);
     this.classNames = classNames;
+    this.fromAudit = fromAudit;
     if (!same) {
       this.document = null;
       this.documentId = null;
+      this.saved = null;
+      this.fromHistory = false;
       this.finetuneId = null;
       this.request = null;
       this.pane = 'settings';
       this.#resetExport();
     }
     this.error = null;
+  }
+
+  /** Shows a fine-tune read back from the history as its comparison (no model to export). */
+  showSaved(
+    saved: SavedFinetuneView,
+    inputs: { model: InputRef; testSet: InputRef },
+    numClasses: number,
+    classNames: string[],
+    fromAudit: string,
+  ): void {
+    if (this.busy) return;
+    this.inputs = inputs;
+    this.numClasses = Math.max(2, numClasses);
+    this.classNames = classNames;
+    this.fromAudit = fromAudit;
+    this.document = saved.document;
+    this.documentId = null;
+    this.saved = { saved: true, historyId: saved.summary.id };
+    this.fromHistory = true;
+    this.finetuneId = null;
+    this.request = null;
+    this.error = null;
+    this.#resetExport();
+    this.pane = 'comparison';
   }
 
   /** Back from the comparison to the form (the comparison stays until another run finishes). */
@@ -170,6 +208,7 @@ export class FinetuneState {
       learningRate: form.learningRate ?? undefined,
       layers: form.layers === 'last' ? `last:${form.lastLayers ?? 1}` : form.layers,
       seed: form.seed ?? undefined,
+      fromAudit: this.fromAudit ?? undefined,
     };
   }
 
@@ -261,6 +300,8 @@ export class FinetuneState {
       case 'finetune-done':
         this.document = event.finetune;
         this.documentId = event.finetuneId;
+        this.saved = event.history;
+        this.fromHistory = false;
         this.#resetExport();
         this.pane = 'comparison';
         this.cancelling = false;
