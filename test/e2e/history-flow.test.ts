@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -14,6 +15,8 @@ let e2e: E2E;
 let historyFile: string;
 let sharpenedDir: string;
 let trainSubsetDir: string;
+let outDir: string;
+const PDF_PAGES = path.resolve('test-results/pdf');
 
 /**
  * The demo model with its logits multiplied by 1.6 (the last Dense layer's kernel and bias scaled):
@@ -63,6 +66,7 @@ beforeAll(async () => {
   historyFile = path.join(dir, 'history.sqlite');
   sharpenedDir = path.join(dir, 'sharpened');
   trainSubsetDir = path.join(dir, 'train-subset');
+  outDir = dir;
   await saveSharpenedDemo(sharpenedDir);
   await saveTrainingSubset(trainSubsetDir, 3000);
   e2e = await startE2E({ historyFile });
@@ -182,6 +186,20 @@ describe('the history in Chromium', () => {
       .click();
     await page.getByTestId('saved-finetunes').waitFor();
     await screenshot(page, 'history-reopened-with-finetune');
+
+    // The reopened audit's PDF holds its verdict and the fine-tune started from it.
+    const shown = ((await page.getByTestId('verdict').textContent()) ?? '').replace(/\s+/g, ' ');
+    const [download] = await Promise.all([
+      page.waitForEvent('download', { timeout: 120_000 }),
+      page.getByTestId('export-pdf').click(),
+    ]);
+    const pdf = path.join(outDir, 'reopened.pdf');
+    await download.saveAs(pdf);
+    const text = execFileSync('pdftotext', [pdf, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
+    expect(text).toContain(shown.trim().split(' ').slice(-6).join(' '));
+    expect(text).toContain('Fine-tune with label smoothing (α = 0.1)');
+    await mkdir(PDF_PAGES, { recursive: true });
+    execFileSync('pdftoppm', ['-png', '-r', '60', pdf, path.join(PDF_PAGES, 'history-reopened')]);
     await page.getByTestId('open-saved-finetune').click();
     await page.getByTestId('finetune-comparison').waitFor();
     expect(await page.getByTestId('save-note').textContent()).toMatch(
