@@ -13,6 +13,7 @@ import { topLabel } from '../core';
 import type { AuditResult } from '../engine/audit';
 import { CancelledError } from '../engine/inference';
 import type { EngineClient } from '../engine/worker/engine-client';
+import type { DatasetSummary, ModelSummary } from '../shared/audit-document';
 import type { StoredAudit } from '../storage';
 import { toApiError } from './api-errors';
 import { AppHistory } from './app-history';
@@ -191,7 +192,7 @@ export function createAppService({
       const finetunes = await saved.listFinetunes({ auditId: historyId });
       const latest = finetunes[0] ? await saved.getFinetune(finetunes[0].id) : null;
       const audit = storedAuditView(stored);
-      const inputs = storedInputs(stored);
+      const inputs = inputsOf(stored.document);
       keepReport({ audit, finetune: latest?.document ?? null, ...inputs });
       return { audit, summary: stored.summary, inputs, finetunes };
     },
@@ -207,10 +208,13 @@ export function createAppService({
       return { ...comparison, documents: { a: first.document, b: second.document } };
     },
     auditTrend: (modelFingerprint) => history.get().trend(modelFingerprint),
+    listFinetunes: () => history.get().listFinetunes(),
     async openSavedFinetune(historyId) {
       const { summary, document } = await history.get().getFinetune(historyId);
-      return { summary, document };
+      return { summary, document, inputs: inputsOf(document) };
     },
+    renameFinetune: (historyId, name) => history.get().renameFinetune(historyId, name),
+    deleteFinetune: (historyId) => history.get().deleteFinetune(historyId),
     async thumbnail(testSet, model, sampleId) {
       const png = await engine.call('thumbnail', {
         dataPath: testSet.path,
@@ -267,8 +271,11 @@ export function storedAuditView({ summary, document, samples }: StoredAudit): Au
   };
 }
 
-/** Where a saved audit's model and test set were when it ran. */
-function storedInputs({ document }: StoredAudit): { model: InputRef; testSet: InputRef } {
+/** Where a saved audit's or fine-tune's model and test set were when it ran. */
+function inputsOf(document: { model: ModelSummary; dataset: DatasetSummary }): {
+  model: InputRef;
+  testSet: InputRef;
+} {
   const modelFile = document.model.file;
   const modelPath = /\.json$/i.test(modelFile) ? path.dirname(modelFile) : modelFile;
   return {

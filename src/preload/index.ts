@@ -46,7 +46,10 @@ const bridge: PreloadBridge = {
   deleteAudit: (historyId) => call('deleteAudit', historyId),
   compareAudits: (a, b) => call('compareAudits', a, b),
   auditTrend: (modelFingerprint) => call('auditTrend', modelFingerprint),
+  listFinetunes: () => call('listFinetunes'),
   openSavedFinetune: (historyId) => call('openSavedFinetune', historyId),
+  renameFinetune: (historyId, name) => call('renameFinetune', historyId, name),
+  deleteFinetune: (historyId) => call('deleteFinetune', historyId),
   exportFinetunedModel: async (finetuneId) =>
     unwrap<string | null>(await ipcRenderer.invoke(IPC.exportFinetunedModel, finetuneId)),
   exportPdf: async (auditId, pageSize) =>

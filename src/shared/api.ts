@@ -64,8 +64,12 @@ export interface CalibrationAuditApi {
   compareAudits(a: number, b: number): Promise<AuditComparisonView>;
   /** The saved audits of one model (by fingerprint), oldest first. */
   auditTrend(modelFingerprint: string): Promise<TrendPoint[]>;
+  /** Saved fine-tunes, newest first (those started from an audit, and the command line's). */
+  listFinetunes(): Promise<FinetuneSummary[]>;
   /** A saved fine-tune read back as it was saved. */
   openSavedFinetune(historyId: number): Promise<SavedFinetuneView>;
+  renameFinetune(historyId: number, name: string): Promise<void>;
+  deleteFinetune(historyId: number): Promise<void>;
 }
 
 /** Where audits are kept, and what the user should know about it. */
@@ -98,6 +102,8 @@ export interface AuditComparisonView extends AuditComparison {
 export interface SavedFinetuneView {
   summary: FinetuneSummary;
   document: FinetuneDocument;
+  /** The model and labelled set where they were when it ran. */
+  inputs: { model: InputRef; testSet: InputRef };
 }
 
 export type HostCommand =

@@ -33,6 +33,9 @@ export const IPC_CALLS = [
   'deleteAudit',
   'compareAudits',
   'auditTrend',
+  'listFinetunes',
   'openSavedFinetune',
+  'renameFinetune',
+  'deleteFinetune',
 ] as const;
 export type IpcCall = (typeof IPC_CALLS)[number];

@@ -209,6 +209,43 @@ describe('the history in Chromium', () => {
     await screenshot(page, 'history-saved-finetune');
   }, 180_000);
 
+  it('lists the fine-tunes: one opens with its audit, one from the command line on its own', async () => {
+    // A fine-tune saved without an audit, as `calibration-audit finetune --db` saves it.
+    const saved = e2e.history.get();
+    const { document } = await saved.getFinetune(1);
+    await saved.saveFinetune(document, { name: 'From the command line' });
+
+    await page.getByTestId('open-history').click();
+    await page.getByTestId('finetune-table').waitFor();
+    const finetunes = page.getByTestId('finetune-row');
+    await expect.poll(() => finetunes.count()).toBe(2);
+    expect(await finetunes.nth(1).textContent()).toMatch(/audit #2/);
+    expect(await finetunes.nth(0).textContent()).toMatch(/no saved audit/);
+    await page.getByTestId('finetune-table').scrollIntoViewIfNeeded();
+    await screenshot(page, 'history-finetunes');
+
+    await finetunes.nth(1).getByTestId('finetune-open').click();
+    await page.getByTestId('finetune-comparison').waitFor();
+    await page.getByTestId('back-to-audit').click();
+    expect(await page.getByTestId('save-note').textContent()).toMatch(/Opened audit #2/);
+
+    await page.getByTestId('open-history').click();
+    await page.getByTestId('finetune-row').nth(0).getByTestId('finetune-open').click();
+    await page.getByTestId('finetune-comparison').waitFor();
+    expect(await page.getByTestId('back-to-audit').textContent()).toMatch(/Back to the history/);
+    await page.getByTestId('back-to-audit').click();
+    await page.getByTestId('finetune-table').waitFor();
+
+    const unlinked = page.locator('[data-testid=finetune-row][data-finetune-id="2"]');
+    await unlinked.getByTestId('history-rename').click();
+    await page.getByTestId('rename-input').fill('CLI run');
+    await page.getByTestId('rename-save').click();
+    await expect.poll(() => unlinked.getByTestId('finetune-open').textContent()).toBe('CLI run');
+    await unlinked.getByTestId('history-delete').click();
+    await unlinked.getByTestId('history-delete').click();
+    await expect.poll(() => page.getByTestId('finetune-row').count()).toBe(1);
+  });
+
   it('deletes an audit after a second click', async () => {
     await page.getByTestId('open-history').click();
     await page.getByTestId('history-table').waitFor();

@@ -140,6 +140,11 @@ describe('the app service and the history', () => {
     expect(service.auditReport(reopened.audit.auditId)?.finetune).toEqual(finetune);
     const saved = await service.openSavedFinetune(1);
     expect(saved.document).toEqual(finetune);
+    expect(saved.inputs).toEqual({ model, testSet });
+    await service.renameFinetune(1, 'smoothed head');
+    expect((await service.listFinetunes()).map((f) => [f.id, f.name, f.auditId])).toEqual([
+      [1, 'smoothed head', 1],
+    ]);
   }, 120_000);
 
   it('renames and deletes; deleting an audit takes its fine-tunes with it', async () => {
@@ -147,7 +152,15 @@ describe('the app service and the history', () => {
     await service.deleteAudit(1);
     const listed = await service.listAudits();
     expect(listed.map((a) => [a.id, a.name])).toEqual([[2, 'ten bins']]);
+    expect(await service.listFinetunes()).toEqual([]);
     await expect(service.openSavedFinetune(1)).rejects.toThrow(/fine-tune #?1/);
     await expect(service.openSavedAudit(1)).rejects.toThrow(/audit #?1/);
+  });
+
+  it('deletes a fine-tune on its own, leaving its audit', async () => {
+    const id = await history.get().saveFinetune(finetune, { auditId: 2 });
+    await service.deleteFinetune(id);
+    expect(await service.listFinetunes()).toEqual([]);
+    expect((await service.listAudits()).map((a) => a.id)).toEqual([2]);
   });
 });

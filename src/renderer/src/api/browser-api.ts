@@ -82,7 +82,10 @@ export function createBrowserApi(): HostBridge {
     deleteAudit: (historyId) => call('deleteAudit', historyId),
     compareAudits: (a, b) => call('compareAudits', a, b),
     auditTrend: (modelFingerprint) => call('auditTrend', modelFingerprint),
+    listFinetunes: () => call('listFinetunes'),
     openSavedFinetune: (historyId) => call('openSavedFinetune', historyId),
+    renameFinetune: (historyId, name) => call('renameFinetune', historyId, name),
+    deleteFinetune: (historyId) => call('deleteFinetune', historyId),
     async exportFinetunedModel(finetuneId) {
       const link = document.createElement('a');
       link.href = `/api/download/${encodeURIComponent(finetuneId)}.zip?token=${encodeURIComponent(token)}`;

@@ -397,10 +397,44 @@ export class AppState {
     }
   }
 
-  /** Back from the fine-tune view to its audit (not while a fine-tune runs). */
+  /**
+   * A saved fine-tune from the history's list: with the audit it started from when there is one
+   * (so that "Back" leads to it), else on its own (the command line's fine-tunes).
+   */
+  async openFinetuneFromHistory(summary: FinetuneSummary): Promise<void> {
+    if (summary.auditId !== null) {
+      await this.openSavedAudit(summary.auditId);
+      if (this.view === 'audit') await this.openSavedFinetune(summary.id);
+      return;
+    }
+    if (this.opening !== null || this.view === 'running' || this.finetune.busy) return;
+    this.opening = summary.id;
+    this.history.error = null;
+    try {
+      const saved = await this.api.openSavedFinetune(summary.id);
+      const { model } = saved.document;
+      const classNames = Array.from(
+        { length: model.numClasses },
+        (_, k) => model.classNames?.[k] ?? String(k),
+      );
+      this.audit = null;
+      this.auditInputs = null;
+      this.savedFinetunes = [];
+      this.finetune.showSaved(saved, saved.inputs, model.numClasses, classNames, null);
+      this.view = 'finetune';
+    } catch (error) {
+      this.history.error = errorMessage(error);
+    } finally {
+      this.opening = null;
+    }
+  }
+
+  /** Back from the fine-tune view to its audit, or to the history it was opened from. */
   closeFinetune(): void {
     if (this.view !== 'finetune' || this.finetune.busy) return;
-    this.view = this.audit ? 'audit' : 'start';
+    if (this.audit) this.view = 'audit';
+    else if (this.finetune.fromHistory) this.openHistory();
+    else this.view = 'start';
   }
 
   /** Back to the start view with the inputs still loaded. */

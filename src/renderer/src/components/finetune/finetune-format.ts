@@ -199,3 +199,10 @@ export interface EpochSeries {
   /** [epoch, value] pairs. */
   points: [number, number][];
 }
+
+/** 'head', 'all' or 'last:N' as a few words: "head", "all layers", "last N layers". */
+export function layersLabel(layers: string): string {
+  if (layers === 'head') return 'head';
+  if (layers === 'all') return 'all layers';
+  return `last ${layers.slice(5)} layers`;
+}

@@ -165,7 +165,7 @@ export class FinetuneState {
     inputs: { model: InputRef; testSet: InputRef },
     numClasses: number,
     classNames: string[],
-    fromAudit: string,
+    fromAudit: string | null,
   ): void {
     if (this.busy) return;
     this.inputs = inputs;

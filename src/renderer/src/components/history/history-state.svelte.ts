@@ -1,9 +1,11 @@
 import type { AuditComparisonView, HistoryStatus } from '../../../../shared/api';
-import type { AuditSummary, TrendPoint } from '../../../../shared/history';
+import type { AuditSummary, FinetuneSummary, TrendPoint } from '../../../../shared/history';
 import type { HostBridge } from '../../../../shared/host-bridge';
 import { errorMessage } from '../../lib/errors';
 
 export type HistoryPane = 'list' | 'compare' | 'trend';
+/** What the history keeps that can be renamed and deleted. */
+export type SavedKind = 'audit' | 'finetune';
 
 /** The trend of one model: its audits, oldest first. */
 export interface ModelTrend {
@@ -30,6 +32,12 @@ export class HistoryState {
   filter = $state('');
   /** Up to two audits, in the order they were ticked. */
   selected = $state.raw<number[]>([]);
+  /** Saved fine-tunes, newest first. */
+  finetunes = $state.raw<FinetuneSummary[]>([]);
+  /** The saved item whose name is being edited, with the name as typed. */
+  editing = $state<{ kind: SavedKind; id: number; name: string } | null>(null);
+  /** The saved item whose delete waits for a second click. */
+  confirmingDelete = $state.raw<{ kind: SavedKind; id: number } | null>(null);
   comparison = $state.raw<AuditComparisonView | null>(null);
   trend = $state.raw<ModelTrend | null>(null);
 
@@ -64,7 +72,10 @@ export class HistoryState {
     try {
       const status = await this.api.historyStatus();
       this.status = status;
-      this.audits = status.state === 'unavailable' ? [] : await this.api.listAudits();
+      const readable = status.state !== 'unavailable';
+      [this.audits, this.finetunes] = readable
+        ? await Promise.all([this.api.listAudits(), this.api.listFinetunes()])
+        : [[], []];
       this.selected = this.selected.filter((id) => this.audits.some((audit) => audit.id === id));
     } catch (error) {
       this.error = errorMessage(error);
@@ -112,17 +123,48 @@ export class HistoryState {
     });
   }
 
-  async rename(id: number, name: string): Promise<boolean> {
-    const clean = name.trim();
-    if (!clean) return false;
-    const done = await this.#act(`rename-${id}`, () => this.api.renameAudit(id, clean));
-    if (done) await this.refresh();
-    return done;
+  /** Starts editing a saved item's name (one at a time). */
+  startRename(kind: SavedKind, id: number, name: string): void {
+    this.confirmingDelete = null;
+    this.editing = { kind, id, name };
   }
 
-  async remove(id: number): Promise<void> {
-    const done = await this.#act(`delete-${id}`, () => this.api.deleteAudit(id));
+  /** Saves the name being edited; an empty name is not saved. */
+  async commitRename(): Promise<void> {
+    const edit = this.editing;
+    const name = edit?.name.trim();
+    if (!edit || !name) return;
+    const done = await this.#act(`rename-${edit.kind}-${edit.id}`, () =>
+      edit.kind === 'audit'
+        ? this.api.renameAudit(edit.id, name)
+        : this.api.renameFinetune(edit.id, name),
+    );
+    if (!done) return;
+    this.editing = null;
+    await this.refresh();
+  }
+
+  /** Deletes on the second click: the first one asks. */
+  async remove(kind: SavedKind, id: number): Promise<void> {
+    const asked = this.confirmingDelete;
+    if (asked?.kind !== kind || asked.id !== id) {
+      this.editing = null;
+      this.confirmingDelete = { kind, id };
+      return;
+    }
+    this.confirmingDelete = null;
+    const done = await this.#act(`delete-${kind}-${id}`, () =>
+      kind === 'audit' ? this.api.deleteAudit(id) : this.api.deleteFinetune(id),
+    );
     if (done) await this.refresh();
+  }
+
+  isEditing(kind: SavedKind, id: number): boolean {
+    return this.editing?.kind === kind && this.editing.id === id;
+  }
+
+  isConfirmingDelete(kind: SavedKind, id: number): boolean {
+    return this.confirmingDelete?.kind === kind && this.confirmingDelete.id === id;
   }
 
   backToList(): void {
