@@ -62,6 +62,29 @@ describe('Export PDF in Chromium', () => {
     await page.close();
   }, 240_000);
 
+  it('shows why when the host cannot print, and saves nothing', async () => {
+    const missing = path.join(dir, 'no-chromium-here');
+    const broken = await startE2E({ pdfChromium: missing });
+    try {
+      const page = await openApp(broken);
+      await page.getByTestId('try-demo').click();
+      await page.getByTestId('verdict').waitFor({ timeout: 60_000 });
+      let downloads = 0;
+      page.on('download', () => downloads++);
+      await page.getByTestId('export-pdf').click();
+      const error = page.getByTestId('export-pdf-error');
+      await error.waitFor({ timeout: 60_000 });
+      expect(flat((await error.textContent()) ?? '')).toBe(
+        `${missing}: is not a Chromium executable: install Chromium (apt-get install chromium) or set CHROMIUM_PATH to it.`,
+      );
+      expect(await page.getByTestId('export-pdf-result').count()).toBe(0);
+      expect(downloads).toBe(0);
+      await screenshot(page, 'export-pdf-failed');
+    } finally {
+      await broken.close();
+    }
+  }, 120_000);
+
   it('answers 404 for an audit the host does not keep', async () => {
     const response = await fetch(
       `http://127.0.0.1:${e2e.host.port}/api/report/audit-unknown.pdf?token=${e2e.host.token}`,

@@ -24,7 +24,13 @@ export interface E2E {
 }
 
 /** The browser host on the built renderer, with a real engine, and Debian's Chromium. */
-export async function startE2E(options: { historyFile?: string } = {}): Promise<E2E> {
+export async function startE2E(
+  options: {
+    historyFile?: string;
+    /** The Chromium the host prints PDFs with (default: the one the tests drive). */
+    pdfChromium?: string;
+  } = {},
+): Promise<E2E> {
   if (!existsSync(path.join(RENDERER_DIR, 'index.html'))) {
     throw new Error(
       'The renderer is not built: run `npm run build` (npm test does) before the end-to-end tests.',
@@ -46,7 +52,7 @@ export async function startE2E(options: { historyFile?: string } = {}): Promise<
         pageSize,
         engine,
         rendererDir: RENDERER_DIR,
-        chromiumPath: CHROMIUM,
+        chromiumPath: options.pdfChromium ?? CHROMIUM,
       }),
     createService: (emit, stagingDir) =>
       createAppService({ engine, demo: demoInputs(RESOURCES_DIR), emit, stagingDir, history }),

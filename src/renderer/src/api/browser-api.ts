@@ -94,13 +94,25 @@ export function createBrowserApi(): HostBridge {
       return 'finetuned-model.zip (your downloads folder)';
     },
     async exportPdf(auditId, pageSize) {
-      const link = document.createElement('a');
-      link.href =
-        `/api/report/${encodeURIComponent(auditId)}.pdf` +
-        `?token=${encodeURIComponent(token)}&pageSize=${encodeURIComponent(pageSize)}`;
-      link.download = '';
-      link.click();
-      return `your downloads folder (${pageSize}; printing takes a few seconds)`;
+      // Fetched first, so that a failed print shows as the host's message, not as a broken download.
+      const response = await fetch(
+        `/api/report/${encodeURIComponent(auditId)}.pdf?pageSize=${encodeURIComponent(pageSize)}`,
+        { headers: { 'X-Token': token } },
+      );
+      if (!response.ok) throw await failureOf(response, `Printing the report failed`);
+      const name =
+        /filename="([^"]+)"/.exec(response.headers.get('Content-Disposition') ?? '')?.[1] ??
+        'calibration-audit.pdf';
+      const url = URL.createObjectURL(await response.blob());
+      try {
+        const link = document.createElement('a');
+        link.href = url;
+        link.download = name;
+        link.click();
+      } finally {
+        setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      }
+      return `${name} (${pageSize}) in your downloads folder`;
     },
     onHostCommand: () => () => undefined,
     async resolveDrop(purpose, drop) {
@@ -111,6 +123,19 @@ export function createBrowserApi(): HostBridge {
       return files.length > 0 ? upload(purpose, files) : null;
     },
   };
+}
+
+/** The host's error for a failed request: its JSON outcome, else its text, else the status. */
+async function failureOf(response: Response, what: string): Promise<ApiFailure> {
+  const body = await response.text().catch(() => '');
+  try {
+    const outcome = JSON.parse(body) as CallOutcome<unknown>;
+    if (!outcome.ok) return new ApiFailure(outcome.error);
+  } catch {
+    // Not JSON: the plain-text answer below.
+  }
+  const message = body.trim() || `the host answered ${response.status}`;
+  return new ApiFailure({ kind: 'internal', message: `${what}: ${message}` });
 }
 
 function takeToken(): string {
