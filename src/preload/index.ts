@@ -8,7 +8,7 @@ import {
 } from '../shared/api';
 import { ApiFailure, type CallOutcome } from '../shared/api-error';
 import type { PreloadBridge } from '../shared/host-bridge';
-import { IPC, type IpcCall } from '../shared/ipc';
+import { IPC, serviceCalls, type IpcCall } from '../shared/ipc';
 
 async function call<T>(method: IpcCall, ...args: unknown[]): Promise<T> {
   return unwrap(await ipcRenderer.invoke(IPC.call, method, args));
@@ -27,29 +27,9 @@ function onHostEvent(listener: (event: HostEvent) => void): () => void {
 
 const bridge: PreloadBridge = {
   host: 'electron',
-  demo: () => call('demo'),
-  inspectModel: (model) => call('inspectModel', model),
-  inspectTestSet: (testSet, model) => call('inspectTestSet', testSet, model),
-  startAudit: (settings) => call('startAudit', settings),
-  cancelAudit: (auditId) => call('cancelAudit', auditId),
-  thumbnail: (testSet, model, sampleId) => call('thumbnail', testSet, model, sampleId),
+  ...serviceCalls((method, args) => call(method, ...args)),
   chooseInput: async (purpose: InputPurpose) =>
     unwrap<InputRef | null>(await ipcRenderer.invoke(IPC.chooseInput, purpose)),
-  startFinetune: (settings) => call('startFinetune', settings),
-  cancelFinetune: (finetuneId) => call('cancelFinetune', finetuneId),
-  getReport: (reportId) => call('getReport', reportId),
-  historyStatus: () => call('historyStatus'),
-  reopenHistory: () => call('reopenHistory'),
-  listAudits: () => call('listAudits'),
-  openSavedAudit: (historyId) => call('openSavedAudit', historyId),
-  renameAudit: (historyId, name) => call('renameAudit', historyId, name),
-  deleteAudit: (historyId) => call('deleteAudit', historyId),
-  compareAudits: (a, b) => call('compareAudits', a, b),
-  auditTrend: (modelFingerprint) => call('auditTrend', modelFingerprint),
-  listFinetunes: () => call('listFinetunes'),
-  openSavedFinetune: (historyId) => call('openSavedFinetune', historyId),
-  renameFinetune: (historyId, name) => call('renameFinetune', historyId, name),
-  deleteFinetune: (historyId) => call('deleteFinetune', historyId),
   exportFinetunedModel: async (finetuneId) =>
     unwrap<string | null>(await ipcRenderer.invoke(IPC.exportFinetunedModel, finetuneId)),
   exportPdf: async (auditId, pageSize) =>

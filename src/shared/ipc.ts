@@ -1,3 +1,5 @@
+import type { CalibrationAuditApi } from './api';
+
 /** IPC channel names shared by the Electron main process and the preload. */
 export const IPC = {
   /** invoke(method, args) → CallOutcome */
@@ -39,3 +41,18 @@ export const IPC_CALLS = [
   'deleteFinetune',
 ] as const;
 export type IpcCall = (typeof IPC_CALLS)[number];
+
+/** The part of the API that is plain calls to the host's service. */
+export type ServiceCalls = Pick<CalibrationAuditApi, IpcCall>;
+
+/**
+ * Every service call as a function that sends its name and arguments through `send` (IPC in the
+ * preload, HTTP in the browser page), so that a call added to IPC_CALLS reaches both hosts.
+ */
+export function serviceCalls(
+  send: (method: IpcCall, args: unknown[]) => Promise<unknown>,
+): ServiceCalls {
+  return Object.fromEntries(
+    IPC_CALLS.map((method) => [method, (...args: unknown[]) => send(method, args)]),
+  ) as unknown as ServiceCalls;
+}

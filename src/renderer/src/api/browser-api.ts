@@ -6,6 +6,7 @@ import {
 } from '../../../shared/api';
 import { ApiFailure, type CallOutcome } from '../../../shared/api-error';
 import type { HostBridge } from '../../../shared/host-bridge';
+import { serviceCalls } from '../../../shared/ipc';
 
 const TOKEN_KEY = 'calibration-audit-token';
 
@@ -63,29 +64,9 @@ export function createBrowserApi(): HostBridge {
 
   return {
     host: 'browser',
-    demo: () => call('demo'),
-    inspectModel: (model) => call('inspectModel', model),
-    inspectTestSet: (testSet, model) => call('inspectTestSet', testSet, model),
-    startAudit: (settings) => call('startAudit', settings),
-    cancelAudit: (auditId) => call('cancelAudit', auditId),
-    thumbnail: (testSet, model, sampleId) => call('thumbnail', testSet, model, sampleId),
+    ...serviceCalls((method, args) => call(method, ...args)),
     onAuditEvent: (listener) => subscribe((event) => isFinetuneEvent(event) || listener(event)),
     onFinetuneEvent: (listener) => subscribe((event) => isFinetuneEvent(event) && listener(event)),
-    startFinetune: (settings) => call('startFinetune', settings),
-    cancelFinetune: (finetuneId) => call('cancelFinetune', finetuneId),
-    getReport: (reportId) => call('getReport', reportId),
-    historyStatus: () => call('historyStatus'),
-    reopenHistory: () => call('reopenHistory'),
-    listAudits: () => call('listAudits'),
-    openSavedAudit: (historyId) => call('openSavedAudit', historyId),
-    renameAudit: (historyId, name) => call('renameAudit', historyId, name),
-    deleteAudit: (historyId) => call('deleteAudit', historyId),
-    compareAudits: (a, b) => call('compareAudits', a, b),
-    auditTrend: (modelFingerprint) => call('auditTrend', modelFingerprint),
-    listFinetunes: () => call('listFinetunes'),
-    openSavedFinetune: (historyId) => call('openSavedFinetune', historyId),
-    renameFinetune: (historyId, name) => call('renameFinetune', historyId, name),
-    deleteFinetune: (historyId) => call('deleteFinetune', historyId),
     async exportFinetunedModel(finetuneId) {
       const link = document.createElement('a');
       link.href = `/api/download/${encodeURIComponent(finetuneId)}.zip?token=${encodeURIComponent(token)}`;
