@@ -4,10 +4,14 @@
  *
  * Targets (2-core machine): >= 2,000 images/s end to end on wasm; peak memory at 60,000 images within
  * 1.3x of that at 10,000; all metrics with 1,000 bootstrap resamples on 100,000 predictions under 2 s;
- * one fine-tuning epoch over the 10,000 demo images on wasm under 10 s.
+ * one fine-tuning epoch over the 10,000 demo images on wasm under 10 s. The history's save, reopen and
+ * paired-comparison times are measured and reported (no target).
  */
 import { execFileSync } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { auditPredictions } from '../src/core';
 import { syntheticPredictions } from './synthetic-predictions';
@@ -22,6 +26,8 @@ import { parseLayerSelection, prepareTrainableModel } from '../src/engine/finetu
 import { trainModel } from '../src/engine/finetune/training-loop';
 import { loadModel } from '../src/engine/model/load-model';
 import { openTestSetFor } from '../src/engine/open-test-set';
+import { storedAuditView } from '../src/host/app-service';
+import { openHistory } from '../src/storage';
 
 const TRAIN_IMAGES = '/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz';
 
@@ -65,6 +71,8 @@ if (values.child === 'audit') {
       ),
     ),
   );
+} else if (values.child === 'history') {
+  console.log(JSON.stringify(await benchHistory(values.data ?? DEMO_TEST_IMAGES)));
 } else if (values.child === 'metrics') {
   console.log(JSON.stringify(await benchMetrics(100_000, 10, 1000)));
 } else {
@@ -81,6 +89,12 @@ if (values.child === 'audit') {
       images60000: child(['--child', 'audit', '--backend', 'wasm', '--data', TRAIN_IMAGES]),
     },
     metrics: child(['--child', 'metrics']),
+    // Saving a real demo audit to the history, reading it back as the app reopens it, and a paired
+    // comparison of two audits (1,000 resamples, in the calling thread).
+    history: [
+      child(['--child', 'history']),
+      child(['--child', 'history', '--data', TRAIN_IMAGES]),
+    ],
     finetune: {
       // Samples per second of one epoch (Adam, batch 64, α = 0.1), per backend that loads.
       throughput: BACKENDS.flatMap((backend) =>
@@ -198,6 +212,36 @@ async function benchMetrics(n: number, k: number, resamples: number) {
   }
   await helper.close();
   return results;
+}
+
+/** The history's costs for one real audit of the demo model on `dataPath` (wasm). */
+async function benchHistory(dataPath: string) {
+  const result = await runAudit({ modelPath: DEMO_MODEL_DIR, dataPath, backend: 'wasm' });
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'calibration-audit-bench-'));
+  const file = path.join(dir, 'history.sqlite');
+  const history = await openHistory(file);
+  try {
+    let started = performance.now();
+    const a = await history.saveAudit(result, 'a');
+    const saveSeconds = (performance.now() - started) / 1000;
+    const b = await history.saveAudit(result, 'b');
+    started = performance.now();
+    storedAuditView(await history.getAudit(a));
+    const reopenSeconds = (performance.now() - started) / 1000;
+    started = performance.now();
+    await history.compareAudits(a, b);
+    const compareSeconds = (performance.now() - started) / 1000;
+    await history.close();
+    return {
+      samples: result.document.provenance.sampleCount,
+      saveSeconds: round(saveSeconds),
+      reopenSeconds: round(reopenSeconds),
+      compareSeconds: round(compareSeconds),
+      fileMiBPerAudit: round(statSync(file).size / 2 / 2 ** 20),
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 function round(x: number): number {
