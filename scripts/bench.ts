@@ -91,10 +91,7 @@ if (values.child === 'audit') {
     metrics: child(['--child', 'metrics']),
     // Saving a real demo audit to the history, reading it back as the app reopens it, and a paired
     // comparison of two audits (1,000 resamples, in the calling thread).
-    history: [
-      child(['--child', 'history']),
-      child(['--child', 'history', '--data', TRAIN_IMAGES]),
-    ],
+    history: [child(['--child', 'history']), child(['--child', 'history', '--data', TRAIN_IMAGES])],
     finetune: {
       // Samples per second of one epoch (Adam, batch 64, α = 0.1), per backend that loads.
       throughput: BACKENDS.flatMap((backend) =>
