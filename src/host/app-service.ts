@@ -1,3 +1,4 @@
+import { access } from 'node:fs/promises';
 import path from 'node:path';
 import type {
   AuditSettings,
@@ -5,6 +6,7 @@ import type {
   HostEvent,
   AuditView,
   CalibrationAuditApi,
+  InputPurpose,
   InputRef,
   ReportData,
   SaveOutcome,
@@ -194,7 +196,8 @@ export function createAppService({
       const audit = storedAuditView(stored);
       const inputs = inputsOf(stored.document);
       keepReport({ audit, finetune: latest?.document ?? null, ...inputs });
-      return { audit, summary: stored.summary, inputs, finetunes };
+      const missing = await missingInputs(inputs);
+      return { audit, summary: stored.summary, inputs, missing, finetunes };
     },
     renameAudit: (historyId, name) => history.get().renameAudit(historyId, name),
     deleteAudit: (historyId) => history.get().deleteAudit(historyId),
@@ -269,6 +272,20 @@ export function storedAuditView({ summary, document, samples }: StoredAudit): Au
     correct: Array.from(predictions, (predicted, i) => (predicted === labels[i] ? 1 : 0)),
     history: { saved: true, historyId: summary.id },
   };
+}
+
+/** Which of a saved audit's inputs are no longer where it read them. */
+async function missingInputs(inputs: Record<InputPurpose, InputRef>): Promise<InputPurpose[]> {
+  const purposes: InputPurpose[] = ['model', 'testSet'];
+  const there = await Promise.all(
+    purposes.map((purpose) =>
+      access(inputs[purpose].path).then(
+        () => true,
+        () => false,
+      ),
+    ),
+  );
+  return purposes.filter((_, i) => !there[i]);
 }
 
 /** Where a saved audit's or fine-tune's model and test set were when it ran. */

@@ -90,6 +90,8 @@ export interface SavedAuditView {
   summary: AuditSummary;
   /** The model and test set where they were when the audit ran (thumbnails read them if still there). */
   inputs: { model: InputRef; testSet: InputRef };
+  /** Those of `inputs` that are no longer there: no thumbnails, no fine-tuning. */
+  missing: InputPurpose[];
   /** Fine-tunes started from this audit, newest first. */
   finetunes: FinetuneSummary[];
 }

@@ -276,4 +276,35 @@ describe('the history in Chromium', () => {
     await expect.poll(() => rows(page)).toEqual(['4', '3', '2']);
     expect(await page.getByTestId('history-notice').count()).toBe(0);
   });
+
+  it('keeps the history across a restart; files dropped in the last session are named as gone', async () => {
+    await e2e.close();
+    e2e = await startE2E({ historyFile });
+    page = await openApp(e2e);
+    await page.getByTestId('open-history').click();
+    await expect.poll(() => rows(page)).toEqual(['4', '3', '2']);
+    await page
+      .locator('[data-testid=history-row][data-audit-id="2"]')
+      .getByTestId('history-open')
+      .click();
+    const missing = page.getByTestId('missing-inputs');
+    await missing.waitFor();
+    // The sharpened model was dropped into the last session's workspace, which closed with it.
+    expect((await missing.textContent())?.replace(/\s+/g, ' ')).toMatch(
+      /No longer where the audit read it: the model Fashion-MNIST CNN \(demo\)\. .*Files dropped into the browser are kept only while the browser host runs/,
+    );
+    expect(await page.getByTestId('open-finetune').count()).toBe(0);
+    expect(await page.getByTestId('save-note').textContent()).toMatch(/Opened audit #2/);
+    await screenshot(page, 'history-reopened-after-restart');
+
+    // The demo's own files are still where they were: that audit can be fine-tuned again.
+    await page.getByTestId('open-history').click();
+    await page
+      .locator('[data-testid=history-row][data-audit-id="3"]')
+      .getByTestId('history-open')
+      .click();
+    await page.getByTestId('verdict').waitFor();
+    expect(await page.getByTestId('missing-inputs').count()).toBe(0);
+    expect(await page.getByTestId('open-finetune').count()).toBe(1);
+  });
 });

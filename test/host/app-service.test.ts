@@ -1,3 +1,4 @@
+import { rename } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditView, HostEvent, InputRef } from '../../src/shared/api';
@@ -162,5 +163,18 @@ describe('the app service and the history', () => {
     await service.deleteFinetune(id);
     expect(await service.listFinetunes()).toEqual([]);
     expect((await service.listAudits()).map((a) => a.id)).toEqual([2]);
+  });
+
+  it('reopens a saved audit whose test set has moved, and says which file is gone', async () => {
+    const moved = `${testSet.path}.moved`;
+    await rename(testSet.path, moved);
+    try {
+      const saved = await service.openSavedAudit(2);
+      expect(saved.missing).toEqual(['testSet']);
+      expect(saved.audit.document).toEqual(second.document);
+    } finally {
+      await rename(moved, testSet.path);
+    }
+    expect((await service.openSavedAudit(2)).missing).toEqual([]);
   });
 });

@@ -75,6 +75,8 @@ export class AppState {
   auditInputs = $state.raw<{ model: InputRef; testSet: InputRef } | null>(null);
   /** The shown audit was read back from the history rather than just run. */
   auditOpened = $state(false);
+  /** The shown saved audit's inputs that are no longer where it ran (no thumbnails, no fine-tune). */
+  missingInputs = $state.raw<InputPurpose[]>([]);
   /** The saved fine-tunes started from the shown audit (when it was opened from the history). */
   savedFinetunes = $state.raw<FinetuneSummary[]>([]);
   /** A saved audit or fine-tune being read back (its history id). */
@@ -361,6 +363,7 @@ export class AppState {
       this.audit = saved.audit;
       this.auditInputs = saved.inputs;
       this.savedFinetunes = saved.finetunes;
+      this.missingInputs = saved.missing;
       this.auditOpened = true;
       this.auditId = null;
       this.view = 'audit';
@@ -459,6 +462,7 @@ export class AppState {
       case 'done':
         this.pdfExport.reset();
         this.savedFinetunes = [];
+        this.missingInputs = [];
         this.auditOpened = false;
         this.audit = event.audit;
         this.view = 'audit';
