@@ -248,7 +248,8 @@ function buildMenu(): void {
         { type: 'separator' },
         {
           label: 'History',
-          accelerator: 'CmdOrCtrl+H',
+          // Cmd+H hides the app on macOS; browsers there use Cmd+Y for history.
+          accelerator: process.platform === 'darwin' ? 'Cmd+Y' : 'Ctrl+H',
           click: () => send(IPC.hostCommand, { type: 'history' }),
         },
         { type: 'separator' },
