@@ -127,7 +127,9 @@ describe('the history in Chromium', () => {
     const table = (await page.getByTestId('compare-table').textContent()) ?? '';
     // The same predictions: accuracy cannot move; sharper logits: ECE gets worse.
     expect(table).toMatch(/Accuracy/);
-    expect(table).toMatch(/worse/);
+    expect(await page.getByTestId('verdict-accuracy').getAttribute('data-verdict')).toBe('unclear');
+    expect(await page.getByTestId('verdict-ece').getAttribute('data-verdict')).toBe('worse');
+    expect(await page.getByTestId('verdict-nll').getAttribute('data-verdict')).toBe('worse');
     await page.getByTestId('compare-reliability').waitFor();
     await screenshot(page, 'history-compare');
     await page.getByRole('button', { name: 'Switch to dark theme' }).click();

@@ -3,8 +3,10 @@ import { isFiniteNumber } from '../../lib/format';
 import {
   COMPARED_METRICS,
   metricInterval,
+  significance,
   type ArmStyle,
   type MetricColumn,
+  type Significance,
 } from '../finetune/finetune-format';
 
 /** The two sides of a comparison. */
@@ -40,7 +42,7 @@ export const TREND_COLUMNS = {
  * (read in the metric's better direction), `unclear` when it includes 0, `none` without an
  * interval (no resampling, or the metric undefined).
  */
-export type ChangeVerdict = 'better' | 'worse' | 'unclear' | 'none';
+export type ChangeVerdict = Significance;
 
 export const VERDICT_TEXT: Record<ChangeVerdict, string> = {
   better: 'better',
@@ -54,12 +56,11 @@ export function changeVerdict(
   delta: MetricEstimate | undefined,
   resamples: number,
 ): ChangeVerdict {
-  if (!delta || !isFiniteNumber(delta.value) || resamples <= 0) return 'none';
-  const [lo, hi] = delta.ci95 ?? [NaN, NaN];
-  if (!isFiniteNumber(lo) || !isFiniteNumber(hi)) return 'none';
-  if (lo <= 0 && hi >= 0) return 'unclear';
-  const lowered = hi < 0;
-  return lowered === (col.better === 'lower') ? 'better' : 'worse';
+  if (resamples <= 0) return 'none';
+  const verdict = significance(col.better, delta);
+  // Resampled, and still exactly 0: the two audits agree on every sample (the same predictions).
+  const agree = delta?.value === 0 && delta.ci95[0] === 0 && delta.ci95[1] === 0;
+  return verdict === 'none' && agree ? 'unclear' : verdict;
 }
 
 /** A value's 95% interval in brackets, or why there is none. */
