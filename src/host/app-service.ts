@@ -33,6 +33,8 @@ export type AppService = Omit<
 > & {
   /** The folder a finished fine-tune's smoothed model was written to, for the host to hand out. */
   finetunedModelFolder(finetuneId: string): string | null;
+  /** Notes in the history where the user exported a fine-tune's model (after the host did it). */
+  recordExport(finetuneId: string, where: string): Promise<void>;
   /** Keeps a report in memory for the `#report=<id>` view (printing); returns its id. */
   registerReport(report: ReportData): string;
   /** A recently finished audit (the last AUDITS_KEPT) as a report, with its inputs; null when unknown. */
@@ -68,6 +70,8 @@ export function createAppService({
   const finetunedModels = new Map<string, string>();
   const reports = new Map<string, ReportData>();
   const finishedAudits = new Map<string, ReportData>();
+  /** Saved fine-tunes: the app's fine-tune id → the history's. */
+  const savedFinetunes = new Map<string, number>();
   let nextTask = 1;
 
   /** Keeps a shown audit's report for exporting it later. */
@@ -153,18 +157,16 @@ export function createAppService({
         )
         .then(async (result) => {
           finetunedModels.set(finetuneId, exportPath);
+          // The staging folder is the host's; the history learns where the model went on export.
+          const document = { ...result.document, exportedModel: null };
           const auditId = savedId(settings.fromAudit);
           const saved = await history.save((h) =>
-            h.saveFinetune(result.document, auditId === undefined ? {} : { auditId }),
+            h.saveFinetune(document, auditId === undefined ? {} : { auditId }),
           );
+          if (saved.saved) savedFinetunes.set(finetuneId, saved.historyId);
           const report = settings.fromAudit ? finishedAudits.get(settings.fromAudit) : undefined;
-          if (report) keepReport({ ...report, finetune: result.document });
-          emit({
-            type: 'finetune-done',
-            finetuneId,
-            finetune: result.document,
-            history: saved,
-          });
+          if (report) keepReport({ ...report, finetune: document });
+          emit({ type: 'finetune-done', finetuneId, finetune: document, history: saved });
         })
         .catch((error: unknown) => {
           if (error instanceof CancelledError) emit({ type: 'finetune-cancelled', finetuneId });
@@ -185,6 +187,12 @@ export function createAppService({
     getReport: async (reportId) => reports.get(reportId) ?? null,
     auditReport: (auditId) => finishedAudits.get(auditId) ?? null,
     finetunedModelFolder: (finetuneId) => finetunedModels.get(finetuneId) ?? null,
+    async recordExport(finetuneId, where) {
+      const id = savedFinetunes.get(finetuneId);
+      // The model is where the user wanted it either way; a failed note only leaves the record as it was.
+      if (id !== undefined)
+        await history.save((h) => h.recordFinetuneExport(id, where).then(() => id));
+    },
     historyStatus: async () => history.status(),
     reopenHistory: () => history.reopen(),
     listAudits: () => history.get().listAudits(),

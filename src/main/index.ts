@@ -213,6 +213,7 @@ async function exportFinetunedModel(
   if (!parent) return null;
   const target = path.join(parent, `finetuned-model-${finetuneId}`);
   await cp(staged, target, { recursive: true, errorOnExist: true, force: false });
+  await service.recordExport(finetuneId, target);
   return target;
 }
 

@@ -58,6 +58,8 @@ export interface History {
   listFinetunes(filter?: FinetuneFilter): Promise<FinetuneSummary[]>;
   getFinetune(id: number): Promise<StoredFinetune>;
   renameFinetune(id: number, name: string): Promise<void>;
+  /** Records where the user exported the fine-tuned model (its summary and document both say so). */
+  recordFinetuneExport(id: number, where: string): Promise<void>;
   deleteFinetune(id: number): Promise<void>;
 
   /** Waits for pending calls and closes the file. */

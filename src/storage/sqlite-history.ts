@@ -636,6 +636,19 @@ class SqliteHistory implements History {
     });
   }
 
+  async recordFinetuneExport(id: number, where: string): Promise<void> {
+    const place = where.trim();
+    if (!place) throw new InputError(this.file, 'cannot record an export without where it went.');
+    return this.write(async () => {
+      const { changes } = await this.connection.run(
+        `UPDATE finetunes SET exported_model_path = ?,
+           document = json_set(document, '$.exportedModel', ?) WHERE id = ?`,
+        [place, place, id],
+      );
+      if (changes === 0) throw this.noFinetune(id);
+    });
+  }
+
   deleteFinetune(id: number): Promise<void> {
     return this.write(async () => {
       const { changes } = await this.connection.run('DELETE FROM finetunes WHERE id = ?', [id]);

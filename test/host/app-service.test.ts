@@ -146,6 +146,15 @@ describe('the app service and the history', () => {
     expect((await service.listFinetunes()).map((f) => [f.id, f.name, f.auditId])).toEqual([
       [1, 'smoothed head', 1],
     ]);
+
+    // The staging folder is not an export; where the user put the model is recorded when they do.
+    expect(finetune.exportedModel).toBeNull();
+    expect(service.finetunedModelFolder(finetuneId)).toMatch(/staging/);
+    await service.recordExport(finetuneId, '/home/me/models/smoothed');
+    expect((await service.listFinetunes())[0].exportedModel).toBe('/home/me/models/smoothed');
+    expect((await service.openSavedFinetune(1)).document.exportedModel).toBe(
+      '/home/me/models/smoothed',
+    );
   }, 120_000);
 
   it('renames and deletes; deleting an audit takes its fine-tunes with it', async () => {

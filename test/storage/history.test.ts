@@ -302,6 +302,11 @@ describe('fine-tunes', () => {
 
       await history.renameFinetune(id, 'smoothing 0.1');
       expect((await history.getFinetune(id)).summary.name).toBe('smoothing 0.1');
+      await history.recordFinetuneExport(unlinked, '/home/me/models/smoothed-0.2');
+      const exported = await history.getFinetune(unlinked);
+      expect(exported.summary.exportedModel).toBe('/home/me/models/smoothed-0.2');
+      expect(exported.document.exportedModel).toBe('/home/me/models/smoothed-0.2');
+      await expect(history.recordFinetuneExport(999, '/x')).rejects.toThrow(/has no fine-tune/);
       await history.deleteFinetune(unlinked);
       expect((await history.listFinetunes()).map((f) => f.id)).toEqual([id]);
       await expect(history.deleteFinetune(unlinked)).rejects.toThrow(/has no fine-tune/);

@@ -119,7 +119,11 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
         'Content-Disposition': 'attachment; filename="finetuned-model.zip"',
         'Cache-Control': 'no-store',
       });
-      return void response.end(zip);
+      response.end(zip);
+      return service.recordExport(
+        download[1],
+        'finetuned-model.zip, downloaded from the browser host',
+      );
     }
     const report = /^\/api\/report\/([\w-]+)\.pdf$/.exec(url.pathname);
     if (request.method === 'GET' && report) {
