@@ -283,7 +283,11 @@ describe('the history in Chromium', () => {
     await e2e.close();
     e2e = await startE2E({ historyFile });
     page = await openApp(e2e);
-    await page.getByTestId('open-history').click();
+    await expect
+      .poll(() => page.getByTestId('start-history').textContent())
+      .toMatch(/3 saved audits and 1 fine-tune: reopen, compare, follow a model over time\./);
+    await screenshot(page, 'start-with-history');
+    await page.getByTestId('start-open-history').click();
     await expect.poll(() => rows(page)).toEqual(['4', '3', '2']);
     await page
       .locator('[data-testid=history-row][data-audit-id="2"]')
