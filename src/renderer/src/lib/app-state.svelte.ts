@@ -103,8 +103,6 @@ export class AppState {
     this.api = api;
     this.finetune = new FinetuneState(api);
     this.history = new HistoryState(api);
-    // The start view says what the history holds, or why it cannot be used.
-    void this.history.refresh();
     this.#unsubscribe = [
       () => this.finetune.dispose(),
       api.onAuditEvent((event) => this.#onEvent(event)),
@@ -445,7 +443,6 @@ export class AppState {
   /** Back to the start view with the inputs still loaded. */
   newAudit(): void {
     if (this.finetune.busy) return;
-    void this.history.refresh();
     this.view = 'start';
     this.audit = null;
     this.auditId = null;
