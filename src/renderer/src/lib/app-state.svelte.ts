@@ -12,6 +12,7 @@ import type { FinetuneSummary } from '../../../shared/history';
 import type { HostBridge } from '../../../shared/host-bridge';
 import { FinetuneState } from '../components/finetune/finetune-state.svelte';
 import { HistoryState } from '../components/history/history-state.svelte';
+import { classNamesFor } from './class-names';
 import { errorMessage } from './errors';
 
 /** Exporting the shown audit's report as a PDF: its paper, and how the last export went. */
@@ -79,6 +80,8 @@ export class AppState {
   missingInputs = $state.raw<InputPurpose[]>([]);
   /** The saved fine-tunes started from the shown audit (when it was opened from the history). */
   savedFinetunes = $state.raw<FinetuneSummary[]>([]);
+  /** Why a saved fine-tune of the shown audit could not be opened. */
+  savedFinetuneError = $state<string | null>(null);
   /** A saved audit or fine-tune being read back (its history id). */
   opening = $state<number | null>(null);
 
@@ -340,7 +343,13 @@ export class AppState {
     const audit = this.audit;
     const inputs = this.auditInputs;
     if (this.view !== 'audit' || !audit || !inputs) return;
-    this.finetune.open(inputs, audit.document.numClasses, classNamesOf(audit), audit.auditId);
+    const { numClasses, provenance } = audit.document;
+    this.finetune.open(
+      inputs,
+      numClasses,
+      classNamesFor(numClasses, provenance.classNames),
+      audit.auditId,
+    );
     this.view = 'finetune';
   }
 
@@ -363,6 +372,7 @@ export class AppState {
       this.audit = saved.audit;
       this.auditInputs = saved.inputs;
       this.savedFinetunes = saved.finetunes;
+      this.savedFinetuneError = null;
       this.missingInputs = saved.missing;
       this.auditOpened = true;
       this.auditId = null;
@@ -381,20 +391,14 @@ export class AppState {
     const inputs = this.auditInputs;
     if (this.view !== 'audit' || !audit || !inputs || this.opening !== null) return;
     this.opening = historyId;
-    this.finetune.error = null;
+    this.savedFinetuneError = null;
     try {
       const saved = await this.api.openSavedFinetune(historyId);
       if (this.audit !== audit) return;
-      this.finetune.showSaved(
-        saved,
-        inputs,
-        audit.document.numClasses,
-        classNamesOf(audit),
-        audit.auditId,
-      );
+      this.finetune.showSaved(saved, audit.auditId);
       this.view = 'finetune';
     } catch (error) {
-      this.pdfExport.error = errorMessage(error);
+      if (this.audit === audit) this.savedFinetuneError = errorMessage(error);
     } finally {
       this.opening = null;
     }
@@ -415,15 +419,10 @@ export class AppState {
     this.history.error = null;
     try {
       const saved = await this.api.openSavedFinetune(summary.id);
-      const { model } = saved.document;
-      const classNames = Array.from(
-        { length: model.numClasses },
-        (_, k) => model.classNames?.[k] ?? String(k),
-      );
       this.audit = null;
       this.auditInputs = null;
       this.savedFinetunes = [];
-      this.finetune.showSaved(saved, saved.inputs, model.numClasses, classNames, null);
+      this.finetune.showSaved(saved, null);
       this.view = 'finetune';
     } catch (error) {
       this.history.error = errorMessage(error);
@@ -479,10 +478,4 @@ export class AppState {
         break;
     }
   }
-}
-
-/** The shown audit's class names, with the index where the model names none. */
-function classNamesOf(audit: AuditView): string[] {
-  const { numClasses, provenance } = audit.document;
-  return Array.from({ length: numClasses }, (_, k) => provenance.classNames[k] ?? String(k));
 }

@@ -8,6 +8,7 @@ import type {
 } from '../../../../shared/api';
 import type { FinetuneDocument, FinetuneEpoch } from '../../../../shared/finetune-document';
 import type { HostBridge } from '../../../../shared/host-bridge';
+import { classNamesFor } from '../../lib/class-names';
 import { errorMessage } from '../../lib/errors';
 
 export type FinetunePane = 'settings' | 'training' | 'comparison';
@@ -159,18 +160,16 @@ export class FinetuneState {
     this.error = null;
   }
 
-  /** Shows a fine-tune read back from the history as its comparison (no model to export). */
-  showSaved(
-    saved: SavedFinetuneView,
-    inputs: { model: InputRef; testSet: InputRef },
-    numClasses: number,
-    classNames: string[],
-    fromAudit: string | null,
-  ): void {
+  /**
+   * Shows a fine-tune read back from the history as its comparison (no model to export);
+   * `fromAudit`: the shown audit it was started from, which a new run from here links to.
+   */
+  showSaved(saved: SavedFinetuneView, fromAudit: string | null): void {
     if (this.busy) return;
-    this.inputs = inputs;
-    this.numClasses = Math.max(2, numClasses);
-    this.classNames = classNames;
+    const { model } = saved.document;
+    this.inputs = saved.inputs;
+    this.numClasses = Math.max(2, model.numClasses);
+    this.classNames = classNamesFor(model.numClasses, model.classNames);
     this.fromAudit = fromAudit;
     this.document = saved.document;
     this.documentId = null;
