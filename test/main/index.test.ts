@@ -158,5 +158,19 @@ describe('the Electron main process (Electron stood in)', () => {
       [1, 'Fashion-MNIST CNN (demo)', 10_000],
     ]);
     expect(listed[0].ece).toBeCloseTo(event.audit.document.metrics.ece.value, 12);
+
+    // Export PDF asks where to save; cancelling the dialog saves nothing and is not an error.
+    expect(await invoke(IPC.exportPdf, [auditId, 'A4'])).toEqual({ ok: true, value: null });
+    // Only the window may export.
+    expect(await invoke(IPC.exportPdf, [auditId, 'A4'], true)).toMatchObject({ ok: false });
   }, 180_000);
+
+  it('sends the File menu’s History to the window', async () => {
+    main.send({ type: 'click', label: 'History' });
+    const sent = await waitFor(
+      (m): m is Extract<FromMain, { type: 'sent' }> =>
+        m.type === 'sent' && m.channel === IPC.hostCommand,
+    );
+    expect(sent.payload).toEqual({ type: 'history' });
+  });
 });

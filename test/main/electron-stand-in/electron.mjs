@@ -3,7 +3,8 @@
  * It records what the main process does and lets the test (the parent process, over Node's IPC)
  * act as the window: invoke IPC handlers with the window's frame as sender, receive what the main
  * process sends to the window. `utilityProcess.fork` forks a plain Node child with the
- * `process.parentPort` of a utility process, so the real engine bundle runs in it.
+ * `process.parentPort` of a utility process, so the real engine bundle runs in it. The test can
+ * also click a menu item by its label.
  */
 import { fork } from 'node:child_process';
 import { EventEmitter } from 'node:events';
@@ -85,9 +86,13 @@ export const ipcMain = {
   },
 };
 
+let menuItems = [];
+
 export const Menu = {
   buildFromTemplate: (template) => ({ template }),
   setApplicationMenu(menu) {
+    const flatten = (items) => items.flatMap((item) => [item, ...flatten(item.submenu ?? [])]);
+    menuItems = flatten(menu.template);
     const labels = (items) =>
       items.flatMap((item) => [
         item.label ?? item.role,
@@ -131,6 +136,10 @@ export const ipcRenderer = {};
 
 // The test acts as the window: { id, channel, args, untrusted? } → { type: 'reply', id, value }.
 process.on('message', async (message) => {
+  if (message?.type === 'click') {
+    menuItems.find((item) => item.label === message.label)?.click?.();
+    return;
+  }
   if (message?.type !== 'invoke') return;
   const window = BrowserWindow.getAllWindows()[0];
   const senderFrame = message.untrusted
