@@ -14,6 +14,7 @@ import type {
 import { topLabel } from '../core';
 import type { AuditResult } from '../engine/audit';
 import { CancelledError } from '../engine/inference';
+import { InputError } from '../engine/input-error';
 import type { EngineClient } from '../engine/worker/engine-client';
 import type { DatasetSummary, ModelSummary } from '../shared/audit-document';
 import type { StoredAudit } from '../storage';
@@ -43,6 +44,8 @@ export type AppService = Omit<
 
 /** How many finished audits the service keeps for exporting their reports later. */
 export const AUDITS_KEPT = 20;
+/** How many audits that could not be saved the service keeps whole, to save them again. */
+export const UNSAVED_KEPT = 5;
 
 export interface AppServiceOptions {
   engine: EngineClient;
@@ -70,6 +73,8 @@ export function createAppService({
   const finetunedModels = new Map<string, string>();
   const reports = new Map<string, ReportData>();
   const finishedAudits = new Map<string, ReportData>();
+  /** Finished audits the history refused, kept whole until saved (the last UNSAVED_KEPT). */
+  const unsaved = new Map<string, AuditResult>();
   /** Saved fine-tunes: the app's fine-tune id → the history's. */
   const savedFinetunes = new Map<string, number>();
   let nextTask = 1;
@@ -115,6 +120,10 @@ export function createAppService({
         )
         .then(async (result) => {
           const saved = await history.save((h) => h.saveAudit(result));
+          if (!saved.saved) {
+            unsaved.set(auditId, result);
+            keepLast(unsaved, UNSAVED_KEPT);
+          }
           const audit = toAuditView(auditId, result, saved);
           keepReport({ audit, finetune: null, model: settings.model, testSet: settings.testSet });
           emit({ type: 'done', auditId, audit });
@@ -192,6 +201,22 @@ export function createAppService({
       // The model is where the user wanted it either way; a failed note only leaves the record as it was.
       if (id !== undefined)
         await history.save((h) => h.recordFinetuneExport(id, where).then(() => id));
+    },
+    async saveAuditAgain(auditId) {
+      const result = unsaved.get(auditId);
+      const report = finishedAudits.get(auditId);
+      if (!result || !report) {
+        const outcome = report?.audit.history;
+        if (outcome?.saved) return outcome;
+        throw new InputError(auditId, 'is no longer kept: run the audit again to save it.');
+      }
+      if (history.status().state === 'unavailable') await history.reopen();
+      const saved = await history.save((h) => h.saveAudit(result));
+      if (saved.saved) {
+        unsaved.delete(auditId);
+        keepReport({ ...report, audit: { ...report.audit, history: saved } });
+      }
+      return saved;
     },
     historyStatus: async () => history.status(),
     reopenHistory: () => history.reopen(),

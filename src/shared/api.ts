@@ -49,6 +49,11 @@ export interface CalibrationAuditApi {
   /** Commands from the host's own UI (Electron's menu); the browser host sends none. */
   onHostCommand(listener: (command: HostCommand) => void): () => void;
 
+  /**
+   * Saves a finished audit that could not be saved when it ended (opening the history again first
+   * when it could not be opened); the outcome says whether it is saved now.
+   */
+  saveAuditAgain(auditId: string): Promise<SaveOutcome>;
   /** The history database: where it is, and whether audits are being saved to it. */
   historyStatus(): Promise<HistoryStatus>;
   /** Opens the history again (after the program that locked it has closed, say). */

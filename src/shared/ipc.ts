@@ -27,6 +27,7 @@ export const IPC_CALLS = [
   'startFinetune',
   'cancelFinetune',
   'getReport',
+  'saveAuditAgain',
   'historyStatus',
   'reopenHistory',
   'listAudits',

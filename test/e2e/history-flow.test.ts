@@ -259,7 +259,7 @@ describe('the history in Chromium', () => {
     await expect.poll(() => rows(page)).toEqual(['4', '3', '2']);
   });
 
-  it('says why a history from a newer version cannot be opened, and opens it once it can', async () => {
+  it('says why a history from a newer version cannot be opened, saves once it can', async () => {
     // Another (newer) copy of the app upgrades the file while this one runs; this one opens it again.
     const connection = await Connection.open(historyFile, false);
     await connection.exec('PRAGMA user_version = 999');
@@ -272,10 +272,25 @@ describe('the history in Chromium', () => {
     expect(await notice.getAttribute('data-state')).toBe('unavailable');
     await screenshot(page, 'history-unavailable');
 
+    // An audit run meanwhile stays on screen, says why it was not saved, and saves once it can.
+    await page.getByRole('button', { name: 'New audit' }).click();
+    expect(await page.getByTestId('start-history').getAttribute('class')).toMatch(
+      /history-problem/,
+    );
+    await page.getByTestId('try-demo').click();
+    await page.getByTestId('verdict').waitFor({ timeout: 60_000 });
+    const note = page.getByTestId('save-note');
+    expect(await note.getAttribute('data-saved')).toBe('false');
+    expect(await note.textContent()).toMatch(/Not saved in the history: .*newer version/);
+    await screenshot(page, 'audit-not-saved');
+
     await connection.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
     await connection.close();
-    await page.getByTestId('history-reopen').click();
-    await expect.poll(() => rows(page)).toEqual(['4', '3', '2']);
+    await page.getByTestId('save-again').click();
+    await expect.poll(() => note.textContent()).toMatch(/Saved in the history as audit #5/);
+
+    await page.getByTestId('open-history').click();
+    await expect.poll(() => rows(page)).toEqual(['5', '4', '3', '2']);
     expect(await page.getByTestId('history-notice').count()).toBe(0);
   });
 
@@ -285,10 +300,10 @@ describe('the history in Chromium', () => {
     page = await openApp(e2e);
     await expect
       .poll(() => page.getByTestId('start-history').textContent())
-      .toMatch(/3 saved audits and 1 fine-tune: reopen, compare, follow a model over time\./);
+      .toMatch(/4 saved audits and 1 fine-tune: reopen, compare, follow a model over time\./);
     await screenshot(page, 'start-with-history');
     await page.getByTestId('start-open-history').click();
-    await expect.poll(() => rows(page)).toEqual(['4', '3', '2']);
+    await expect.poll(() => rows(page)).toEqual(['5', '4', '3', '2']);
     await page
       .locator('[data-testid=history-row][data-audit-id="2"]')
       .getByTestId('history-open')

@@ -8,6 +8,7 @@ import { EngineClient } from '../../src/engine/worker/engine-client';
 import { AppHistory } from '../../src/host/app-history';
 import { createAppService, type AppService } from '../../src/host/app-service';
 import { demoInputs } from '../../src/host/demo-inputs';
+import { Connection } from '../../src/storage/sqlite';
 import { tempDir } from '../helpers/temp-dir';
 import { saveBatchNormModel, writeBlobsCsv } from '../engine/finetune/fixtures';
 
@@ -186,4 +187,51 @@ describe('the app service and the history', () => {
     }
     expect((await service.openSavedAudit(2)).missing).toEqual([]);
   });
+});
+
+describe('an audit the history could not take', () => {
+  it('stays as it was shown, says why, and is saved again once the history opens', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'history.sqlite');
+    const newer = await Connection.open(file, false);
+    await newer.exec('PRAGMA user_version = 999');
+    await newer.close();
+    const refused = await AppHistory.open(file);
+    const local: HostEvent[] = [];
+    const service2 = createAppService({
+      engine,
+      demo: demoInputs(RESOURCES_DIR),
+      stagingDir: path.join(dir, 'staging'),
+      history: refused,
+      emit: (event) => local.push(event),
+    });
+    try {
+      const { auditId } = await service2.startAudit({ model, testSet, bootstrapResamples: 50 });
+      await expect
+        .poll(() => local.find((e) => e.type === 'done'), { timeout: 60_000 })
+        .toBeTruthy();
+      const done = local.find((e) => e.type === 'done');
+      if (done?.type !== 'done') throw new Error('no done event');
+      expect(done.audit.history).toEqual({
+        saved: false,
+        reason: expect.stringMatching(/was written by a newer version of Calibration Audit/),
+      });
+
+      // Still refused: the same reason, nothing lost.
+      expect(await service2.saveAuditAgain(auditId)).toMatchObject({ saved: false });
+
+      const fixed = await Connection.open(file, false);
+      await fixed.exec('PRAGMA user_version = 0');
+      await fixed.close();
+      expect(await service2.saveAuditAgain(auditId)).toEqual({ saved: true, historyId: 1 });
+      // Saved once: asking again answers with the same record.
+      expect(await service2.saveAuditAgain(auditId)).toEqual({ saved: true, historyId: 1 });
+      expect(service2.auditReport(auditId)?.audit.history).toEqual({ saved: true, historyId: 1 });
+      const listed = await service2.listAudits();
+      expect(listed.map((a) => [a.id, a.sampleCount])).toEqual([[1, 400]]);
+      await expect(service2.saveAuditAgain('audit-unknown')).rejects.toThrow(/is no longer kept/);
+    } finally {
+      await refused.close();
+    }
+  }, 120_000);
 });

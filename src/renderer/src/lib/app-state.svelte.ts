@@ -80,6 +80,8 @@ export class AppState {
   missingInputs = $state.raw<InputPurpose[]>([]);
   /** The saved fine-tunes started from the shown audit (when it was opened from the history). */
   savedFinetunes = $state.raw<FinetuneSummary[]>([]);
+  /** The shown audit is being saved again (after the history refused it). */
+  savingAgain = $state(false);
   /** Why a saved fine-tune of the shown audit could not be opened. */
   savedFinetuneError = $state<string | null>(null);
   /** A saved audit or fine-tune being read back (its history id). */
@@ -336,6 +338,22 @@ export class AppState {
     } finally {
       pdf.busy = false;
     }
+  }
+
+  /** Saves the shown audit again, when the history could not take it as it finished. */
+  async saveAuditAgain(): Promise<void> {
+    const audit = this.audit;
+    if (this.view !== 'audit' || !audit || audit.history.saved || this.savingAgain) return;
+    this.savingAgain = true;
+    let history: AuditView['history'];
+    try {
+      history = await this.api.saveAuditAgain(audit.auditId);
+    } catch (error) {
+      history = { saved: false, reason: errorMessage(error) };
+    } finally {
+      this.savingAgain = false;
+    }
+    if (this.audit === audit) this.audit = { ...audit, history };
   }
 
   /** The fine-tune view for the shown audit's model and test set. */
