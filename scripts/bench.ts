@@ -26,7 +26,7 @@ import { parseLayerSelection, prepareTrainableModel } from '../src/engine/finetu
 import { trainModel } from '../src/engine/finetune/training-loop';
 import { loadModel } from '../src/engine/model/load-model';
 import { openTestSetFor } from '../src/engine/open-test-set';
-import { storedAuditView } from '../src/host/app-service';
+import { storedAuditView } from '../src/host/history-calls';
 import { openHistory } from '../src/storage';
 
 const TRAIN_IMAGES = '/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz';

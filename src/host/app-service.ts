@@ -1,4 +1,3 @@
-import { access } from 'node:fs/promises';
 import path from 'node:path';
 import type {
   AuditSettings,
@@ -6,7 +5,6 @@ import type {
   HostEvent,
   AuditView,
   CalibrationAuditApi,
-  InputPurpose,
   InputRef,
   ReportData,
   SaveOutcome,
@@ -16,10 +14,9 @@ import type { AuditResult } from '../engine/audit';
 import { CancelledError } from '../engine/inference';
 import { InputError } from '../engine/input-error';
 import type { EngineClient } from '../engine/worker/engine-client';
-import type { DatasetSummary, ModelSummary } from '../shared/audit-document';
-import type { StoredAudit } from '../storage';
 import { toApiError } from './api-errors';
 import { AppHistory } from './app-history';
+import { historyCalls } from './history-calls';
 
 /** The calls both hosts serve: the shared API minus what only a window can do (dialogs, drops, saving). */
 export type AppService = Omit<
@@ -218,39 +215,7 @@ export function createAppService({
       }
       return saved;
     },
-    historyStatus: async () => history.status(),
-    reopenHistory: () => history.reopen(),
-    listAudits: () => history.get().listAudits(),
-    async openSavedAudit(historyId) {
-      const saved = history.get();
-      const stored = await saved.getAudit(historyId);
-      const finetunes = await saved.listFinetunes({ auditId: historyId });
-      const latest = finetunes[0] ? await saved.getFinetune(finetunes[0].id) : null;
-      const audit = storedAuditView(stored);
-      const inputs = inputsOf(stored.document);
-      keepReport({ audit, finetune: latest?.document ?? null, ...inputs });
-      const missing = await missingInputs(inputs);
-      return { audit, summary: stored.summary, inputs, missing, finetunes };
-    },
-    renameAudit: (historyId, name) => history.get().renameAudit(historyId, name),
-    deleteAudit: (historyId) => history.get().deleteAudit(historyId),
-    async compareAudits(a, b) {
-      const saved = history.get();
-      const comparison = await saved.compareAudits(a, b, {
-        pairedDeltas: (first, second, options) =>
-          engine.call('pairedDeltas', { a: first, b: second, options }),
-      });
-      const [first, second] = await Promise.all([saved.getAudit(a), saved.getAudit(b)]);
-      return { ...comparison, documents: { a: first.document, b: second.document } };
-    },
-    auditTrend: (modelFingerprint) => history.get().trend(modelFingerprint),
-    listFinetunes: () => history.get().listFinetunes(),
-    async openSavedFinetune(historyId) {
-      const { summary, document } = await history.get().getFinetune(historyId);
-      return { summary, document, inputs: inputsOf(document) };
-    },
-    renameFinetune: (historyId, name) => history.get().renameFinetune(historyId, name),
-    deleteFinetune: (historyId) => history.get().deleteFinetune(historyId),
+    ...historyCalls({ history, engine, keep: keepReport }),
     async thumbnail(testSet, model, sampleId) {
       const png = await engine.call('thumbnail', {
         dataPath: testSet.path,
@@ -292,44 +257,5 @@ export function toAuditView(
     confidences: Array.from(confidence),
     correct: Array.from(prediction, (predicted, i) => (predicted === labels[i] ? 1 : 0)),
     history,
-  };
-}
-
-/** A saved audit as the views need it, from the arrays as saved (nothing recomputed). */
-export function storedAuditView({ summary, document, samples }: StoredAudit): AuditView {
-  const { labels, predictions, confidence } = samples;
-  return {
-    auditId: `saved-${summary.id}`,
-    document,
-    confidences: Array.from(confidence),
-    correct: Array.from(predictions, (predicted, i) => (predicted === labels[i] ? 1 : 0)),
-    history: { saved: true, historyId: summary.id },
-  };
-}
-
-/** Which of a saved audit's inputs are no longer where it read them. */
-async function missingInputs(inputs: Record<InputPurpose, InputRef>): Promise<InputPurpose[]> {
-  const purposes: InputPurpose[] = ['model', 'testSet'];
-  const there = await Promise.all(
-    purposes.map((purpose) =>
-      access(inputs[purpose].path).then(
-        () => true,
-        () => false,
-      ),
-    ),
-  );
-  return purposes.filter((_, i) => !there[i]);
-}
-
-/** Where a saved audit's or fine-tune's model and test set were when it ran. */
-function inputsOf(document: { model: ModelSummary; dataset: DatasetSummary }): {
-  model: InputRef;
-  testSet: InputRef;
-} {
-  const modelFile = document.model.file;
-  const modelPath = /\.json$/i.test(modelFile) ? path.dirname(modelFile) : modelFile;
-  return {
-    model: { path: modelPath, label: document.model.name },
-    testSet: { path: document.dataset.path, label: path.basename(document.dataset.path) },
   };
 }
