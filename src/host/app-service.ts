@@ -14,6 +14,7 @@ import type { AuditResult } from '../engine/audit';
 import { CancelledError } from '../engine/inference';
 import { InputError } from '../engine/input-error';
 import type { EngineClient } from '../engine/worker/engine-client';
+import type { FinetuneDocument } from '../shared/finetune-document';
 import { toApiError } from './api-errors';
 import { AppHistory } from './app-history';
 import { historyCalls } from './history-calls';
@@ -41,7 +42,7 @@ export type AppService = Omit<
 
 /** How many finished audits the service keeps for exporting their reports later. */
 export const AUDITS_KEPT = 20;
-/** How many audits that could not be saved the service keeps whole, to save them again. */
+/** How many audits (and fine-tunes) that could not be saved the service keeps whole, to save them again. */
 export const UNSAVED_KEPT = 5;
 
 export interface AppServiceOptions {
@@ -72,6 +73,8 @@ export function createAppService({
   const finishedAudits = new Map<string, ReportData>();
   /** Finished audits the history refused, kept whole until saved (the last UNSAVED_KEPT). */
   const unsaved = new Map<string, AuditResult>();
+  /** Finished fine-tunes the history refused, with what links them to their audit. */
+  const unsavedFinetunes = new Map<string, { document: FinetuneDocument; fromAudit?: string }>();
   /** Saved fine-tunes: the app's fine-tune id → the history's. */
   const savedFinetunes = new Map<string, number>();
   let nextTask = 1;
@@ -81,6 +84,26 @@ export function createAppService({
     finishedAudits.delete(report.audit.auditId);
     finishedAudits.set(report.audit.auditId, report);
     keepLast(finishedAudits, AUDITS_KEPT);
+  }
+
+  /** Saves a finished fine-tune, linked to the audit it started from when that one is saved. */
+  async function saveFinetune(
+    finetuneId: string,
+    document: FinetuneDocument,
+    fromAudit: string | undefined,
+  ): Promise<SaveOutcome> {
+    const auditId = savedId(fromAudit);
+    const saved = await history.save((h) =>
+      h.saveFinetune(document, auditId === undefined ? {} : { auditId }),
+    );
+    if (saved.saved) {
+      savedFinetunes.set(finetuneId, saved.historyId);
+      unsavedFinetunes.delete(finetuneId);
+    } else {
+      unsavedFinetunes.set(finetuneId, { document, fromAudit });
+      keepLast(unsavedFinetunes, UNSAVED_KEPT);
+    }
+    return saved;
   }
 
   /** The history id of a shown audit, when it was saved. */
@@ -165,11 +188,7 @@ export function createAppService({
           finetunedModels.set(finetuneId, exportPath);
           // The staging folder is the host's; the history learns where the model went on export.
           const document = { ...result.document, exportedModel: null };
-          const auditId = savedId(settings.fromAudit);
-          const saved = await history.save((h) =>
-            h.saveFinetune(document, auditId === undefined ? {} : { auditId }),
-          );
-          if (saved.saved) savedFinetunes.set(finetuneId, saved.historyId);
+          const saved = await saveFinetune(finetuneId, document, settings.fromAudit);
           const report = settings.fromAudit ? finishedAudits.get(settings.fromAudit) : undefined;
           if (report) keepReport({ ...report, finetune: document });
           emit({ type: 'finetune-done', finetuneId, finetune: document, history: saved });
@@ -198,6 +217,16 @@ export function createAppService({
       // The model is where the user wanted it either way; a failed note only leaves the record as it was.
       if (id !== undefined)
         await history.save((h) => h.recordFinetuneExport(id, where).then(() => id));
+    },
+    async saveFinetuneAgain(finetuneId) {
+      const saved = savedFinetunes.get(finetuneId);
+      if (saved !== undefined) return { saved: true, historyId: saved };
+      const unsavedFinetune = unsavedFinetunes.get(finetuneId);
+      if (!unsavedFinetune) {
+        throw new InputError(finetuneId, 'is no longer kept: run the fine-tune again to save it.');
+      }
+      if (history.status().state === 'unavailable') await history.reopen();
+      return saveFinetune(finetuneId, unsavedFinetune.document, unsavedFinetune.fromAudit);
     },
     async saveAuditAgain(auditId) {
       const result = unsaved.get(auditId);

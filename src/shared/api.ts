@@ -54,6 +54,8 @@ export interface CalibrationAuditApi {
    * when it could not be opened); the outcome says whether it is saved now.
    */
   saveAuditAgain(auditId: string): Promise<SaveOutcome>;
+  /** The same for a finished fine-tune. */
+  saveFinetuneAgain(finetuneId: string): Promise<SaveOutcome>;
   /** The history database: where it is, and whether audits are being saved to it. */
   historyStatus(): Promise<HistoryStatus>;
   /** Opens the history again (after the program that locked it has closed, say). */

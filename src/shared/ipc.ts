@@ -28,6 +28,7 @@ export const IPC_CALLS = [
   'cancelFinetune',
   'getReport',
   'saveAuditAgain',
+  'saveFinetuneAgain',
   'historyStatus',
   'reopenHistory',
   'listAudits',

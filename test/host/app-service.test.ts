@@ -189,7 +189,7 @@ describe('the app service and the history', () => {
   });
 });
 
-describe('an audit the history could not take', () => {
+describe('an audit and a fine-tune the history could not take', () => {
   it('stays as it was shown, says why, and is saved again once the history opens', async () => {
     const dir = await tempDir();
     const file = path.join(dir, 'history.sqlite');
@@ -220,6 +220,21 @@ describe('an audit the history could not take', () => {
       // Still refused: the same reason, nothing lost.
       expect(await service2.saveAuditAgain(auditId)).toMatchObject({ saved: false });
 
+      // A fine-tune started from it meanwhile is refused too.
+      const { finetuneId } = await service2.startFinetune({
+        model,
+        testSet,
+        alpha: 0.1,
+        epochs: 1,
+        fromAudit: auditId,
+      });
+      await expect
+        .poll(() => local.find((e) => e.type === 'finetune-done'), { timeout: 60_000 })
+        .toBeTruthy();
+      const finetuned = local.find((e) => e.type === 'finetune-done');
+      if (finetuned?.type !== 'finetune-done') throw new Error('no finetune-done event');
+      expect(finetuned.history).toMatchObject({ saved: false });
+
       const fixed = await Connection.open(file, false);
       await fixed.exec('PRAGMA user_version = 0');
       await fixed.close();
@@ -227,6 +242,13 @@ describe('an audit the history could not take', () => {
       // Saved once: asking again answers with the same record.
       expect(await service2.saveAuditAgain(auditId)).toEqual({ saved: true, historyId: 1 });
       expect(service2.auditReport(auditId)?.audit.history).toEqual({ saved: true, historyId: 1 });
+      // The fine-tune, saved after its audit, is linked to it.
+      expect(await service2.saveFinetuneAgain(finetuneId)).toEqual({ saved: true, historyId: 1 });
+      expect(await service2.saveFinetuneAgain(finetuneId)).toEqual({ saved: true, historyId: 1 });
+      expect((await service2.listFinetunes()).map((f) => [f.id, f.auditId])).toEqual([[1, 1]]);
+      await expect(service2.saveFinetuneAgain('finetune-unknown')).rejects.toThrow(
+        /is no longer kept/,
+      );
       const listed = await service2.listAudits();
       expect(listed.map((a) => [a.id, a.sampleCount])).toEqual([[1, 400]]);
       await expect(service2.saveAuditAgain('audit-unknown')).rejects.toThrow(/is no longer kept/);

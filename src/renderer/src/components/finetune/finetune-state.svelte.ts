@@ -105,6 +105,8 @@ export class FinetuneState {
   saved = $state.raw<SaveOutcome | null>(null);
   /** Set when the shown fine-tune was read back from the history (its model was not kept). */
   fromHistory = $state(false);
+  /** The shown fine-tune is being saved again (after the history refused it). */
+  savingAgain = $state(false);
   /** The fine-tune the shown document came from (what an export saves). */
   documentId = $state<string | null>(null);
   exporting = $state(false);
@@ -257,6 +259,22 @@ export class FinetuneState {
       this.cancelling = false;
       this.error = errorMessage(error);
     }
+  }
+
+  /** Saves the shown fine-tune again, when the history could not take it as it finished. */
+  async saveAgain(): Promise<void> {
+    const id = this.documentId;
+    if (!id || !this.saved || this.saved.saved || this.savingAgain) return;
+    this.savingAgain = true;
+    let saved: SaveOutcome;
+    try {
+      saved = await this.api.saveFinetuneAgain(id);
+    } catch (error) {
+      saved = { saved: false, reason: errorMessage(error) };
+    } finally {
+      this.savingAgain = false;
+    }
+    if (this.documentId === id) this.saved = saved;
   }
 
   async exportModel(): Promise<void> {
