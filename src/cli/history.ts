@@ -7,6 +7,7 @@ import type { FinetuneDocument } from '../shared/finetune-document';
 import {
   defaultHistoryPath,
   openHistory,
+  recoveryNotice,
   type AuditSummary,
   type FinetuneSummary,
   type History,
@@ -18,11 +19,8 @@ import { METRIC_ROWS, decimal, formatSummary, percent } from './summary';
 /** Opens the history `file`, telling the user on stderr when a damaged file was moved aside. */
 async function withHistory<T>(file: string, use: (history: History) => Promise<T>): Promise<T> {
   const history = await openHistory(file);
-  if (history.recoveredFrom) {
-    process.stderr.write(
-      `calibration-audit: ${file} was damaged; it was moved to ${history.recoveredFrom} and a new history was started.\n`,
-    );
-  }
+  const recovered = recoveryNotice(history);
+  if (recovered) process.stderr.write(`calibration-audit: ${recovered}\n`);
   try {
     return await use(history);
   } finally {

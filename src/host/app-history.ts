@@ -1,6 +1,6 @@
 import type { HistoryStatus, SaveOutcome } from '../shared/api';
 import { InputError } from '../engine/input-error';
-import { openHistory, type History } from '../storage';
+import { openHistory, recoveryNotice, type History } from '../storage';
 import { toApiError } from './api-errors';
 
 /**
@@ -40,11 +40,11 @@ export class AppHistory {
     try {
       const history = await openHistory(this.file);
       this.#history = history;
-      this.#notice = history.recoveredFrom
-        ? `${this.file} was damaged; it was moved to ${history.recoveredFrom} and a new history was started.`
-        : history.readOnly
+      this.#notice =
+        recoveryNotice(history) ??
+        (history.readOnly
           ? `${this.file} is read-only: saved audits can be opened, new ones are not saved.`
-          : null;
+          : null);
     } catch (error) {
       this.#notice = `${toApiError(error).message} Audits are not saved until it can be opened.`;
     }
@@ -68,6 +68,11 @@ export class AppHistory {
     } catch (error) {
       return { saved: false, reason: toApiError(error).message };
     }
+  }
+
+  /** Opens the file again when it could not be opened (before saving what it refused). */
+  async ensureOpen(): Promise<void> {
+    if (!this.#history) await this.reopen();
   }
 
   async close(): Promise<void> {

@@ -225,7 +225,7 @@ export function createAppService({
       if (!unsavedFinetune) {
         throw new InputError(finetuneId, 'is no longer kept: run the fine-tune again to save it.');
       }
-      if (history.status().state === 'unavailable') await history.reopen();
+      await history.ensureOpen();
       return saveFinetune(finetuneId, unsavedFinetune.document, unsavedFinetune.fromAudit);
     },
     async saveAuditAgain(auditId) {
@@ -236,7 +236,7 @@ export function createAppService({
         if (outcome?.saved) return outcome;
         throw new InputError(auditId, 'is no longer kept: run the audit again to save it.');
       }
-      if (history.status().state === 'unavailable') await history.reopen();
+      await history.ensureOpen();
       const saved = await history.save((h) => h.saveAudit(result));
       if (saved.saved) {
         unsaved.delete(auditId);

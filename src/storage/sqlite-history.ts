@@ -55,6 +55,12 @@ const JOURNAL_SIZE_LIMIT = 8 * 1024 * 1024;
 const MAX_NAME_LENGTH = 200;
 
 /** `~/.calibration-audit/history.sqlite`: the command line's and the browser host's default `--db`. */
+/** What to tell the user when a damaged database was moved aside at open; null when it was not. */
+export function recoveryNotice(history: History): string | null {
+  if (!history.recoveredFrom) return null;
+  return `${history.file} was damaged; it was moved to ${history.recoveredFrom} and a new history was started.`;
+}
+
 export function defaultHistoryPath(): string {
   return path.join(os.homedir(), '.calibration-audit', 'history.sqlite');
 }
