@@ -9,6 +9,7 @@ export class UsageError extends Error {
 
 export const USAGE = `Usage:
   calibration-audit audit --model DIR --data PATH [options]
+  calibration-audit audit --scores FILE [--label-column NAME] [--classes a,b,c] [options]
   calibration-audit demo [options]
   calibration-audit finetune --model DIR --data PATH [--alpha A] [fine-tune options]
   calibration-audit finetune --demo [--alpha A] [fine-tune options]
@@ -22,6 +23,12 @@ export const USAGE = `Usage:
 Audit options:
   --model DIR             TF.js model folder (model.json + weight shards) or its JSON file
   --data PATH             test set: folder of class-named image folders, CSV, or IDX file/folder
+  --scores FILE           audit a score file instead of a model: per-sample labels and predicted
+                          probabilities or logits, as CSV (label + p_0..p_{K-1}, logit_0..logit_{K-1}
+                          or one column per class; --predictions output reads back), NumPy .npz
+                          (labels + probs or logits), probs.npy/logits.npy beside labels.npy, Parquet,
+                          or a folder of Parquet part files (Spark, Ray)
+  --classes a,b,c         class names in class order (score files: names labels and columns)
   --label-column NAME     CSV label column (default: label, target, class or y)
   --scaling S             pixel scaling 0-1 (default), -1-1 or 0-255
   --backend B             tensorflow, wasm or cpu (default: the fastest that loads)
@@ -74,6 +81,10 @@ export interface AuditArgs {
   command: 'audit' | 'demo';
   modelPath?: string;
   dataPath?: string;
+  /** --scores FILE: a score file audited without a model. */
+  scoresPath?: string;
+  /** --classes a,b,c */
+  classNames?: string[];
   labelColumn?: string;
   scaling?: PixelScaling;
   backend?: BackendName;
@@ -105,10 +116,26 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
     ...RUN_OPTIONS,
     predictions: { type: 'string' },
     'fail-above-ece': { type: 'string' },
+    scores: { type: 'string' },
+    classes: { type: 'string' },
   });
   if (values.help) return { command: 'help' };
-  if (command === 'audit' && (!values.model || !values.data)) {
-    throw new UsageError('audit needs --model DIR and --data PATH.');
+  const scoresPath = values.scores as string | undefined;
+  if (scoresPath !== undefined) {
+    if (command !== 'audit') throw new UsageError('--scores goes with audit.');
+    if (values.model || values.data) {
+      throw new UsageError('--scores replaces --model and --data; give one or the other.');
+    }
+    for (const flag of ['scaling', 'backend'] as const) {
+      if (values[flag] !== undefined) {
+        throw new UsageError(`--${flag} does not apply to --scores (no model runs).`);
+      }
+    }
+  } else if (command === 'audit' && (!values.model || !values.data)) {
+    throw new UsageError('audit needs --model DIR and --data PATH, or --scores FILE.');
+  }
+  if (values.classes !== undefined && scoresPath === undefined) {
+    throw new UsageError('--classes goes with --scores (a model folder names its own classes).');
   }
   if (command === 'demo' && (values.model || values.data)) {
     throw new UsageError('demo audits the built-in demo; use audit for --model and --data.');
@@ -116,9 +143,25 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
   return {
     command,
     ...runValues(values),
+    scoresPath,
+    classNames: classList(values.classes),
     predictionsFile: values.predictions as string | undefined,
     failAboveEce: fraction('--fail-above-ece', values['fail-above-ece']),
   };
+}
+
+function classList(value: string | boolean | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const names = String(value)
+    .split(',')
+    .map((name) => name.trim());
+  if (names.length < 2 || names.some((name) => name === '')) {
+    throw new UsageError(`--classes needs two or more comma-separated names (got '${value}').`);
+  }
+  if (new Set(names).size !== names.length) {
+    throw new UsageError(`--classes names a class twice (got '${value}').`);
+  }
+  return names;
 }
 
 type OptionValues = Record<string, string | boolean | undefined>;

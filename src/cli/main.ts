@@ -46,16 +46,27 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 async function audit(args: AuditArgs): Promise<number> {
-  const request: AuditRequest = {
-    modelPath: args.modelPath ?? DEMO_MODEL_DIR,
-    dataPath: args.dataPath ?? DEMO_TEST_IMAGES,
-    labelColumn: args.labelColumn,
-    scaling: args.scaling,
-    backend: args.backend,
+  const settings = {
     bins: args.bins,
     bootstrapResamples: args.bootstrapResamples,
     seed: args.seed,
   };
+  const request: AuditRequest =
+    args.scoresPath !== undefined
+      ? {
+          scoresPath: args.scoresPath,
+          labelColumn: args.labelColumn,
+          classNames: args.classNames,
+          ...settings,
+        }
+      : {
+          modelPath: args.modelPath ?? DEMO_MODEL_DIR,
+          dataPath: args.dataPath ?? DEMO_TEST_IMAGES,
+          labelColumn: args.labelColumn,
+          scaling: args.scaling,
+          backend: args.backend,
+          ...settings,
+        };
   const engine = new EngineClient();
   const controller = new AbortController();
   const onSigint = () => controller.abort();

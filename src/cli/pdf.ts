@@ -14,15 +14,22 @@ export interface PdfRequest {
 export async function writeReportPdf(
   engine: EngineClient,
   audit: AuditResult,
-  inputs: { modelPath: string; dataPath: string },
+  /** The model and test set, for thumbnails; absent for a score file (no images to show). */
+  inputs: { modelPath?: string; dataPath?: string },
   pdf: PdfRequest,
   finetune: FinetuneDocument | null = null,
 ): Promise<void> {
   await printReportPdf({
     audit: toAuditView('report', audit),
     finetune,
-    model: { path: inputs.modelPath, label: audit.document.model.name },
-    testSet: { path: inputs.dataPath, label: path.basename(inputs.dataPath) },
+    model:
+      inputs.modelPath !== undefined && audit.document.model
+        ? { path: inputs.modelPath, label: audit.document.model.name }
+        : null,
+    testSet:
+      inputs.dataPath !== undefined && inputs.modelPath !== undefined
+        ? { path: inputs.dataPath, label: path.basename(inputs.dataPath) }
+        : null,
     file: pdf.file,
     pageSize: pdf.pageSize,
     engine,

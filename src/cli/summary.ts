@@ -20,13 +20,19 @@ export const METRIC_ROWS: { name: MetricName; label: string; percent: boolean }[
 
 /** The plain-text summary the command line prints: provenance, a metrics table, flags and the verdict. */
 export function formatSummary(document: AuditDocument): string {
-  const { provenance, model, dataset, flags } = document;
-  const lines = [
-    `Model     ${model.name} (${model.format}, ${model.numClasses} classes, output: ${model.output})`,
-    `Test set  ${dataset.path} (${dataset.format}, ${provenance.sampleCount} samples)`,
-    `Backend   ${provenance.backend}`,
-    '',
-  ];
+  const { provenance, model, scores, dataset, flags } = document;
+  const lines = model
+    ? [
+        `Model     ${model.name} (${model.format}, ${model.numClasses} classes, output: ${model.output})`,
+        `Test set  ${dataset.path} (${dataset.format}, ${provenance.sampleCount} samples)`,
+        `Backend   ${provenance.backend}`,
+        '',
+      ]
+    : [
+        `Scores    ${scores?.path} (${scores?.format}, ${provenance.sampleCount} samples, ${scores?.numClasses} classes, ${scores?.output}; no model)`,
+        `Columns   label ${scores?.labelColumn}; scores ${columnRange(scores?.scoreColumns ?? [])}`,
+        '',
+      ];
   const labelWidth = Math.max(...METRIC_ROWS.map((row) => row.label.length));
   lines.push(`${'Metric'.padEnd(labelWidth)}  ${'Value'.padStart(8)}  95% interval`);
   for (const row of METRIC_ROWS) {
@@ -61,4 +67,8 @@ export function percent(x: number): string {
 
 export function decimal(x: number): string {
   return Number.isFinite(x) ? x.toFixed(4) : 'n/a';
+}
+
+function columnRange(columns: string[]): string {
+  return columns.length > 3 ? `${columns[0]}..${columns[columns.length - 1]}` : columns.join(', ');
 }

@@ -4,14 +4,14 @@ import type {
   DatasetSummary,
   ModelSummary,
   Provenance,
+  ScoreFileSummary,
 } from '../shared/audit-document';
 
 /** Names the classes and samples of a calibration report and adds where it came from. */
 export function toAuditDocument(
   report: CalibrationReport,
   ids: string[],
-  model: ModelSummary,
-  dataset: DatasetSummary,
+  source: { model: ModelSummary | null; scores: ScoreFileSummary | null; dataset: DatasetSummary },
   provenance: Provenance,
 ): AuditDocument {
   const name = (k: number) => provenance.classNames[k] ?? String(k);
@@ -31,9 +31,10 @@ export function toAuditDocument(
       classes: report.flags.classes.map((flag) => ({ ...flag, className: name(flag.classIndex) })),
     },
     provenance,
-    model,
-    dataset,
-    skipped: dataset.skipped,
+    model: source.model,
+    ...(source.scores ? { scores: source.scores } : {}),
+    dataset: source.dataset,
+    skipped: source.dataset.skipped,
   };
 }
 

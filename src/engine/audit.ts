@@ -1,25 +1,47 @@
 import { APP_VERSION } from '../shared/app-version';
 import type { AuditDocument, Provenance } from '../shared/audit-document';
 import { toAuditDocument } from './audit-document';
-import { selectBackend, type BackendName } from './backend';
+import type { BackendName } from './backend';
 import type { PixelScaling } from './data';
-import { runInference, type InferenceProgress } from './inference';
-import { loadModel, summariseModel } from './model/load-model';
-import { openTestSetFor } from './open-test-set';
+import type { InferenceProgress } from './inference';
 import { auditPredictionsInParallel, type BootstrapHelper } from './parallel-bootstrap';
+import { modelScoresSource } from './scores/model-source';
+import { scoreFileSource } from './scores/score-file-source';
+import type { ScoresSource } from './scores/scores-source';
 
-export interface AuditRequest {
+interface AuditOptionsRequest {
+  bins?: number;
+  bootstrapResamples?: number;
+  seed?: number;
+  confidenceThreshold?: number;
+}
+
+/** A model run over a test set. */
+export interface ModelAuditRequest extends AuditOptionsRequest {
   modelPath: string;
   dataPath: string;
   labelColumn?: string;
   /** Overrides what the model folder says; default [0, 1]. */
   scaling?: PixelScaling;
   backend?: BackendName;
-  bins?: number;
-  bootstrapResamples?: number;
-  seed?: number;
-  confidenceThreshold?: number;
   batchSize?: number;
+  scoresPath?: undefined;
+}
+
+/** A score file: per-sample labels and probabilities or logits, no model. */
+export interface ScoreFileAuditRequest extends AuditOptionsRequest {
+  scoresPath: string;
+  labelColumn?: string;
+  /** Class names in class order (--classes). */
+  classNames?: string[];
+  modelPath?: undefined;
+  dataPath?: undefined;
+}
+
+export type AuditRequest = ModelAuditRequest | ScoreFileAuditRequest;
+
+export function isScoreFileRequest(request: AuditRequest): request is ScoreFileAuditRequest {
+  return request.scoresPath !== undefined;
 }
 
 export type AuditPhase = 'loading' | 'inference' | 'metrics';
@@ -47,67 +69,53 @@ export interface AuditHooks {
   bootstrapHelper?: BootstrapHelper | null;
 }
 
-/** Loads the model and the test set, runs inference, and computes the calibration report. */
+/** Where an audit's per-sample scores come from: a model run over a test set, or a score file. */
+export function scoresSourceFor(request: AuditRequest): ScoresSource {
+  return isScoreFileRequest(request) ? scoreFileSource(request) : modelScoresSource(request);
+}
+
+/** Gets the per-sample scores (model + test set, or a score file) and computes the calibration report. */
 export async function runAudit(
   request: AuditRequest,
   hooks: AuditHooks = {},
 ): Promise<AuditResult> {
-  hooks.onProgress?.({ phase: 'loading' });
-  const backend = await selectBackend(request.backend);
-  const model = await loadModel(request.modelPath);
-  try {
-    const { dataset, scaling } = await openTestSetFor(model, request.dataPath, {
-      labelColumn: request.labelColumn,
-      scaling: request.scaling,
-      signal: hooks.signal,
-    });
-    const inference = await runInference(model, dataset, {
-      batchSize: request.batchSize,
-      signal: hooks.signal,
-      onProgress: (progress) => hooks.onProgress?.({ phase: 'inference', ...progress }),
-    });
-    hooks.onProgress?.({ phase: 'metrics' });
-    const metricsStarted = performance.now();
-    const report = await auditPredictionsInParallel(
-      {
-        numClasses: inference.numClasses,
-        labels: inference.labels,
-        probs: inference.probs,
-        logits: inference.logits,
-      },
-      {
-        bins: request.bins,
-        bootstrapResamples: request.bootstrapResamples,
-        seed: request.seed,
-        confidenceThreshold: request.confidenceThreshold,
-      },
-      hooks.bootstrapHelper ?? null,
-    );
-    const provenance: Provenance = {
-      backend: backend.name,
-      backendFallbacks: backend.fallbacks,
-      modelFingerprint: model.info.fingerprint,
-      datasetFingerprint: dataset.info.fingerprint,
-      sampleCount: inference.labels.length,
-      classNames:
-        model.info.classNames ?? Array.from({ length: model.info.numClasses }, (_, k) => String(k)),
-      appVersion: APP_VERSION,
-      createdAt: new Date().toISOString(),
-      outputKind: model.info.output,
-      scaling,
-      inferenceSeconds: inference.seconds,
-      metricsSeconds: (performance.now() - metricsStarted) / 1000,
-    };
-    const document = toAuditDocument(
-      report,
-      inference.ids,
-      summariseModel(model.info),
-      dataset.info,
-      provenance,
-    );
-    const { ids, labels, probs, logits } = inference;
-    return { document, samples: { ids, labels, probs, logits } };
-  } finally {
-    model.dispose();
-  }
+  const scored = await scoresSourceFor(request).read({
+    signal: hooks.signal,
+    onProgress: (progress) => hooks.onProgress?.(progress),
+  });
+  hooks.signal?.throwIfAborted();
+  hooks.onProgress?.({ phase: 'metrics' });
+  const metricsStarted = performance.now();
+  const report = await auditPredictionsInParallel(
+    {
+      numClasses: scored.numClasses,
+      labels: scored.labels,
+      probs: scored.probs,
+      logits: scored.logits,
+    },
+    {
+      bins: request.bins,
+      bootstrapResamples: request.bootstrapResamples,
+      seed: request.seed,
+      confidenceThreshold: request.confidenceThreshold,
+    },
+    hooks.bootstrapHelper ?? null,
+  );
+  const provenance: Provenance = {
+    backend: scored.backend.name,
+    backendFallbacks: scored.backend.fallbacks,
+    modelFingerprint: scored.model?.fingerprint ?? scored.scores!.fingerprint,
+    datasetFingerprint: scored.dataset.fingerprint,
+    sampleCount: scored.labels.length,
+    classNames: scored.classNames,
+    appVersion: APP_VERSION,
+    createdAt: new Date().toISOString(),
+    outputKind: scored.outputKind,
+    scaling: scored.scaling,
+    inferenceSeconds: scored.seconds,
+    metricsSeconds: (performance.now() - metricsStarted) / 1000,
+  };
+  const document = toAuditDocument(report, scored.ids, scored, provenance);
+  const { ids, labels, probs, logits } = scored;
+  return { document, samples: { ids, labels, probs, logits } };
 }

@@ -1,5 +1,11 @@
 import type { DatasetSummary, ModelSummary } from '../shared/audit-document';
-import { runAudit, type AuditHooks, type AuditRequest, type AuditResult } from './audit';
+import {
+  runAudit,
+  type AuditHooks,
+  type AuditRequest,
+  type AuditResult,
+  type ModelAuditRequest,
+} from './audit';
 import { selectBackend } from './backend';
 import type { OpenedDataset } from './data';
 import {
@@ -16,7 +22,7 @@ export interface TestSetRequest {
   dataPath: string;
   modelPath: string;
   labelColumn?: string;
-  scaling?: AuditRequest['scaling'];
+  scaling?: ModelAuditRequest['scaling'];
 }
 
 /**

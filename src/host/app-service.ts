@@ -258,7 +258,8 @@ export function createAppService({
 
 /** `<model>-calibration-audit.pdf`, the model's name kept to safe characters. */
 export function pdfFileName(report: ReportData): string {
-  const model = report.audit.document.model.name
+  const { document } = report.audit;
+  const model = (document.model?.name ?? document.scores?.name ?? 'scores')
     .replace(/[^\w.-]+/g, '-')
     .replace(/^[-.]+|-+$/g, '');
   return `${model || 'model'}-calibration-audit.pdf`;

@@ -7,7 +7,7 @@ import type {
   InputRef,
   ReportData,
 } from '../shared/api';
-import type { DatasetSummary, ModelSummary } from '../shared/audit-document';
+import type { DatasetSummary, ModelSummary, ScoreFileSummary } from '../shared/audit-document';
 import type { EngineClient } from '../engine/worker/engine-client';
 import type { StoredAudit } from '../storage';
 import type { AppHistory } from './app-history';
@@ -103,10 +103,20 @@ async function missingInputs(inputs: Record<InputPurpose, InputRef>): Promise<In
 }
 
 /** Where a saved audit's or fine-tune's model and test set were when it ran. */
-function inputsOf(document: { model: ModelSummary; dataset: DatasetSummary }): {
+function inputsOf(document: {
+  model: ModelSummary | null;
+  scores?: ScoreFileSummary;
+  dataset: DatasetSummary;
+}): {
   model: InputRef;
   testSet: InputRef;
 } {
+  if (!document.model) {
+    // A score file is both what gave the scores and what holds the labels.
+    const file = document.scores?.path ?? document.dataset.path;
+    const ref = { path: file, label: document.scores?.name ?? path.basename(file) };
+    return { model: ref, testSet: ref };
+  }
   const modelFile = document.model.file;
   const modelPath = /\.json$/i.test(modelFile) ? path.dirname(modelFile) : modelFile;
   return {

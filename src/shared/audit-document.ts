@@ -6,7 +6,8 @@ export type OutputKind = 'softmax' | 'sigmoid' | 'logits' | 'probabilities' | 's
 
 /** Where an audit's numbers came from: enough to reproduce it or to tell two audits apart. */
 export interface Provenance {
-  backend: BackendName;
+  /** The tfjs backend that ran the model; 'none' for a score file (no model runs). */
+  backend: BackendName | 'none';
   /** Why faster backends were not used. */
   backendFallbacks: string[];
   modelFingerprint: string;
@@ -16,7 +17,9 @@ export interface Provenance {
   appVersion: string;
   createdAt: string;
   outputKind: OutputKind;
-  scaling: PixelScaling;
+  /** Pixel scaling of the test set; null for a score file (no pixels are read). */
+  scaling: PixelScaling | null;
+  /** Running the model over the test set, or reading the score file. */
   inferenceSeconds: number;
   metricsSeconds: number;
 }
@@ -35,11 +38,39 @@ export interface ModelSummary {
 
 export interface DatasetSummary {
   path: string;
-  format: 'image-folder' | 'csv' | 'idx';
+  /** 'scores': the labels of a score file (see AuditDocument.scores). */
+  format: 'image-folder' | 'csv' | 'idx' | 'scores';
   sampleCount: number;
   countsPerClass: number[];
   fingerprint: string;
   skipped: { file: string; reason: string }[];
+}
+
+export type ScoreFileFormat = 'csv' | 'npy' | 'npz' | 'parquet';
+
+/**
+ * A file (or a folder of Parquet part files) of per-sample labels and predicted probabilities or
+ * logits, audited without a model.
+ */
+export interface ScoreFileSummary {
+  /** The file or folder as given. */
+  path: string;
+  /** Its base name, shown where a model's name would be. */
+  name: string;
+  format: ScoreFileFormat;
+  /** The files read: the file itself, or the part files of a folder (and labels.npy beside probs.npy). */
+  files: string[];
+  /** What the scores are; probabilities are turned into log-probabilities where logits are needed. */
+  output: 'probabilities' | 'logits';
+  /** The column or array the labels were read from. */
+  labelColumn: string;
+  /** The K columns (or the one array) the scores were read from, in class order. */
+  scoreColumns: string[];
+  numClasses: number;
+  /** Class names from --classes or class-named columns; null when the classes are numbered. */
+  classNames: string[] | null;
+  /** sha256 of the scores (not of the labels: the dataset fingerprint covers those). */
+  fingerprint: string;
 }
 
 export interface NamedFlaggedSample extends FlaggedSample {
@@ -70,7 +101,11 @@ export interface AuditDocument extends Omit<CalibrationReport, 'flags' | 'perCla
   };
   perClass: NamedPerClassStats[];
   provenance: Provenance;
-  model: ModelSummary;
+  /** The model that was run; null when the audit read a score file (see `scores`). */
+  model: ModelSummary | null;
+  /** The score file audited instead of a model; absent for a model audit. */
+  scores?: ScoreFileSummary;
+  /** The test set (for a score file: its ids and labels, format 'scores'). */
   dataset: DatasetSummary;
   /** Files of the test set that could not be read, each with its reason. */
   skipped: { file: string; reason: string }[];

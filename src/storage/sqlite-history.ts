@@ -319,10 +319,10 @@ class SqliteHistory implements History {
       compactSamples(samples.ids, samples.labels, samples.probs, samples.logits ?? null, k),
     );
     const auditName =
-      this.cleanName(name) ?? `${document.model.name} on ${testSetName(document.dataset)}`;
+      this.cleanName(name) ?? `${sourceName(document)} on ${testSetName(document.dataset)}`;
     const metrics = document.metrics;
     return this.write(async (now) => {
-      await this.upsertModel(document.model, document.provenance.classNames, now);
+      await this.upsertModel(sourceRow(document), document.provenance.classNames, now);
       await this.upsertTestSet(document.dataset, document.provenance.classNames, now);
       const settings = {
         bins: document.binCount,
@@ -717,7 +717,11 @@ class SqliteHistory implements History {
     }
   }
 
-  private async upsertModel(model: ModelSummary, classNames: string[], now: string): Promise<void> {
+  private async upsertModel(
+    model: Omit<ModelSummary, 'format'> & { format: string },
+    classNames: string[],
+    now: string,
+  ): Promise<void> {
     await this.connection.run(
       `INSERT INTO models (fingerprint, name, path, format, class_names, class_count, parameters,
          input_shape, output_kind, first_seen, last_seen)
@@ -810,6 +814,32 @@ function checkSampleShapes(document: AuditDocument, samples: AuditResult['sample
     const y = samples.labels[i];
     if (!(y >= 0 && y < k)) throw new RangeError(`label ${y} of sample ${i} is outside [0, ${k})`);
   }
+}
+
+/** What produced an audit's scores: its model, or its score file (named as a model would be). */
+function sourceName(document: AuditDocument): string {
+  return document.model?.name ?? document.scores?.name ?? 'scores';
+}
+
+/**
+ * The `models` row of an audit: its model, or for a score-file audit the score file (format
+ * `scores-<csv|npy|npz|parquet>`, no parameters, no input shape), fingerprinted by its scores.
+ */
+function sourceRow(document: AuditDocument): Omit<ModelSummary, 'format'> & { format: string } {
+  if (document.model) return document.model;
+  const scores = document.scores;
+  if (!scores) throw new RangeError('the audit names neither a model nor a score file');
+  return {
+    file: scores.path,
+    name: scores.name,
+    format: `scores-${scores.format}`,
+    inputShape: [],
+    numClasses: scores.numClasses,
+    classNames: scores.classNames,
+    parameters: 0,
+    output: scores.output,
+    fingerprint: scores.fingerprint,
+  };
 }
 
 function testSetName(dataset: DatasetSummary): string {

@@ -117,7 +117,7 @@ describe('the app service and the history', () => {
   });
 
   it('shows the trend of one model', async () => {
-    const points = await service.auditTrend(first.document.model.fingerprint);
+    const points = await service.auditTrend(first.document.model!.fingerprint);
     expect(points.map((p) => p.id)).toEqual([1, 2]);
     expect(points[0].ece.value).toBeCloseTo(first.document.metrics.ece.value, 12);
   });

@@ -74,7 +74,7 @@ describe('audits', () => {
       id,
       name: 'model-a on test.csv',
       created: result.document.provenance.createdAt,
-      modelName: result.document.model.name,
+      modelName: result.document.model!.name,
       modelFingerprint: result.document.provenance.modelFingerprint,
       testSetName: 'test.csv',
       datasetFingerprint: result.document.provenance.datasetFingerprint,

@@ -29,6 +29,8 @@ export function formatLabel(format: DatasetSummary['format']): string {
       return 'CSV';
     case 'idx':
       return 'IDX files';
+    case 'scores':
+      return 'Labels of a score file';
   }
 }
 

@@ -1,0 +1,153 @@
+import { createHash } from 'node:crypto';
+import { basename } from 'node:path';
+import type { ScoreFileFormat, ScoreFileSummary } from '../../shared/audit-document';
+import { readCsvScores } from './csv-scores';
+import { readNpyScores, readNpzScores } from './npy-scores';
+import { readParquetScores } from './parquet-scores';
+import {
+  detectScoreFile,
+  notAScoreFile,
+  type ReadScores,
+  type ScoreReadOptions,
+} from './read-scores';
+import type { ScoresSource } from './scores-source';
+import type { ScoreTable } from './score-table';
+
+export interface ScoreFileRequest {
+  /** A score file, or a folder of Parquet part files (or of labels.npy + probs.npy). */
+  scoresPath: string;
+  labelColumn?: string;
+  /** Class names in class order; else the file's class-named columns, else 0..K-1. */
+  classNames?: string[];
+}
+
+/** The clip Keras applies before log(p), as the model path does for probability outputs. */
+const PROBABILITY_FLOOR = 1e-7;
+
+const READERS: Record<
+  ScoreFileFormat,
+  (path: string, options: ScoreReadOptions) => Promise<ReadScores>
+> = {
+  csv: readCsvScores,
+  npy: readNpyScores,
+  npz: readNpzScores,
+  parquet: readParquetScores,
+};
+
+/** Reads one score file (per-sample labels and probabilities or logits): the scores of an audit without a model. */
+export function scoreFileSource(request: ScoreFileRequest): ScoresSource {
+  return {
+    async read(hooks) {
+      hooks.onProgress?.({ phase: 'loading' });
+      const started = performance.now();
+      const path = request.scoresPath;
+      const format = await detectScoreFile(path, true);
+      if (!format) throw notAScoreFile(path);
+      const read = await READERS[format](path, {
+        labelColumn: request.labelColumn,
+        classNames: request.classNames,
+        signal: hooks.signal,
+      });
+      const { table } = read;
+      if (table.size === 0) throw notAScoreFile(path);
+      const n = table.size;
+      const k = table.numClasses;
+      const labels = table.labels.length === n ? table.labels : table.labels.slice(0, n);
+      const values = table.values.length === n * k ? table.values : table.values.slice(0, n * k);
+      const { probs, logits } = bothScores(values, n, k, table.kind);
+      const ids = table.ids ?? rowIds(n);
+      const classNames =
+        request.classNames ?? table.classNames ?? Array.from({ length: k }, (_, c) => String(c));
+      const countsPerClass = new Array<number>(k).fill(0);
+      for (let i = 0; i < n; i++) countsPerClass[labels[i]]++;
+      const scores: ScoreFileSummary = {
+        path,
+        name: basename(path) || path,
+        format,
+        files: read.files,
+        output: table.kind,
+        labelColumn: read.labelColumn,
+        scoreColumns: read.scoreColumns,
+        numClasses: k,
+        classNames: request.classNames ?? table.classNames,
+        fingerprint: scoresFingerprint(table, values),
+      };
+      hooks.onProgress?.({ phase: 'inference', done: n, total: n, rate: 0, etaSeconds: 0 });
+      return {
+        ids,
+        labels,
+        probs,
+        logits,
+        numClasses: k,
+        classNames,
+        outputKind: table.kind,
+        model: null,
+        scores,
+        dataset: {
+          path,
+          format: 'scores',
+          sampleCount: n,
+          countsPerClass,
+          fingerprint: labelsFingerprint(ids, labels, table.ids !== null),
+          skipped: [],
+        },
+        backend: { name: 'none', fallbacks: [] },
+        scaling: null,
+        seconds: (performance.now() - started) / 1000,
+      };
+    },
+  };
+}
+
+/**
+ * Probabilities and logits from whichever the file gave: logits are softmaxed (in float64); from
+ * probabilities, log-probabilities stand in for logits (log-softmax of log p is log p, so NLL and
+ * temperature scaling work on them), clipped at 1e-7 as the model path does.
+ */
+export function bothScores(
+  values: Float32Array,
+  n: number,
+  k: number,
+  kind: 'probabilities' | 'logits',
+): { probs: Float32Array; logits: Float32Array } {
+  const other = new Float32Array(n * k);
+  if (kind === 'probabilities') {
+    for (let i = 0; i < values.length; i++)
+      other[i] = Math.log(Math.max(values[i], PROBABILITY_FLOOR));
+    return { probs: values, logits: other };
+  }
+  for (let i = 0; i < n; i++) {
+    const row = i * k;
+    let max = -Infinity;
+    for (let c = 0; c < k; c++) max = Math.max(max, values[row + c]);
+    let sum = 0;
+    for (let c = 0; c < k; c++) sum += Math.exp(values[row + c] - max);
+    for (let c = 0; c < k; c++) other[row + c] = Math.exp(values[row + c] - max) / sum;
+  }
+  return { probs: other, logits: values };
+}
+
+function rowIds(n: number): string[] {
+  const ids = new Array<string>(n);
+  for (let i = 0; i < n; i++) ids[i] = `row:${i + 1}`;
+  return ids;
+}
+
+/** sha256 over the kind and the scores: the "model" of a score file (same scores, same fingerprint). */
+function scoresFingerprint(table: ScoreTable, values: Float32Array): string {
+  return createHash('sha256')
+    .update(`scores\0${table.kind}\0${table.numClasses}\0`)
+    .update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength))
+    .digest('hex');
+}
+
+/**
+ * sha256 over the labels (and ids when the file has them): the "test set" of a score file, so that two
+ * score files with the same samples in the same order compare in the history.
+ */
+function labelsFingerprint(ids: string[], labels: Int32Array, hasIds: boolean): string {
+  const hash = createHash('sha256').update('score-labels\0');
+  hash.update(new Uint8Array(labels.buffer, labels.byteOffset, labels.byteLength));
+  if (hasIds) for (const id of ids) hash.update(`${id}\0`);
+  return hash.digest('hex');
+}

@@ -1,0 +1,48 @@
+import type {
+  BackendName,
+  DatasetSummary,
+  ModelSummary,
+  OutputKind,
+  PixelScaling,
+  ScoreFileSummary,
+} from '../../shared/audit-document';
+import type { InferenceProgress } from '../inference';
+
+/**
+ * Per-sample scores on a labelled test set, wherever they came from: a model run over a test set
+ * (`model-source.ts`) or a score file (`score-file-source.ts`). The audit (metrics, document, history,
+ * PDF) starts from here and does not know which.
+ */
+export interface ScoredSamples {
+  ids: string[];
+  labels: Int32Array;
+  /** n*K probabilities. */
+  probs: Float32Array;
+  /** n*K logits: true logits, or log-probabilities where only probabilities were given (see outputKind). */
+  logits: Float32Array;
+  numClasses: number;
+  classNames: string[];
+  outputKind: OutputKind;
+  /** The model that was run, or null. */
+  model: ModelSummary | null;
+  /** The score file that was read, or null. */
+  scores: ScoreFileSummary | null;
+  dataset: DatasetSummary;
+  backend: { name: BackendName | 'none'; fallbacks: string[] };
+  scaling: PixelScaling | null;
+  /** Seconds spent running the model or reading the file. */
+  seconds: number;
+}
+
+export interface ScoresHooks {
+  signal?: AbortSignal;
+  /** 'loading' while opening, then per-batch progress. */
+  onProgress?: (
+    progress: { phase: 'loading' } | ({ phase: 'inference' } & InferenceProgress),
+  ) => void;
+}
+
+/** One way of getting per-sample scores. */
+export interface ScoresSource {
+  read(hooks: ScoresHooks): Promise<ScoredSamples>;
+}
