@@ -15,6 +15,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { auditPredictions } from '../src/core';
 import { syntheticPredictions } from './synthetic-predictions';
+import { writeSyntheticNpyPair } from './synthetic-score-file';
 import { BootstrapHelper, auditPredictionsInParallel } from '../src/engine/parallel-bootstrap';
 import { BACKENDS, type BackendName } from '../src/engine/backend';
 import * as tf from '@tensorflow/tfjs';
@@ -73,6 +74,8 @@ if (values.child === 'audit') {
   );
 } else if (values.child === 'history') {
   console.log(JSON.stringify(await benchHistory(values.data ?? DEMO_TEST_IMAGES)));
+} else if (values.child === 'scores') {
+  console.log(JSON.stringify(await benchScoreFile(Number(values.samples ?? 10_000_000), 10, 1000)));
 } else if (values.child === 'metrics') {
   console.log(JSON.stringify(await benchMetrics(100_000, 10, 1000)));
 } else {
@@ -89,6 +92,9 @@ if (values.child === 'audit') {
       images60000: child(['--child', 'audit', '--backend', 'wasm', '--data', TRAIN_IMAGES]),
     },
     metrics: child(['--child', 'metrics']),
+    // A score file (labels.npy + probs.npy, 10,000,000 x 10 float32) audited without a model: every
+    // metric with 1,000 bootstrap resamples on two threads (target < 60 s, peak memory well under 2 GB).
+    scoreFile: child(['--child', 'scores']),
     // Saving a real demo audit to the history, reading it back as the app reopens it, and a paired
     // comparison of two audits (1,000 resamples, in the calling thread).
     history: [child(['--child', 'history']), child(['--child', 'history', '--data', TRAIN_IMAGES])],
@@ -209,6 +215,46 @@ async function benchMetrics(n: number, k: number, resamples: number) {
   }
   await helper.close();
   return results;
+}
+
+/**
+ * Writes a synthetic score file (NumPy: labels.npy int64 + probs.npy float32; written in chunks before
+ * the clock starts) and audits it as `audit --scores` does, the bootstrap shared with a second thread.
+ */
+async function benchScoreFile(n: number, k: number, resamples: number) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'calibration-audit-bench-scores-'));
+  const helper = new BootstrapHelper(
+    new URL('../src/engine/worker/thread-entry.mjs', import.meta.url),
+  );
+  helper.start();
+  try {
+    await writeSyntheticNpyPair(dir, n, k);
+    const bytes =
+      statSync(path.join(dir, 'probs.npy')).size + statSync(path.join(dir, 'labels.npy')).size;
+    const rssBefore = process.resourceUsage().maxRSS / 1024;
+    const started = performance.now();
+    const result = await runAudit(
+      { scoresPath: dir, bootstrapResamples: resamples },
+      { bootstrapHelper: helper },
+    );
+    const seconds = (performance.now() - started) / 1000;
+    return {
+      format: 'npy (labels.npy int64 + probs.npy float32)',
+      samples: result.document.provenance.sampleCount,
+      classes: k,
+      resamples,
+      fileMiB: round(bytes / 2 ** 20),
+      seconds: round(seconds),
+      readSeconds: round(result.document.provenance.inferenceSeconds),
+      metricsSeconds: round(result.document.provenance.metricsSeconds),
+      ece: round(result.document.metrics.ece.value),
+      peakRssMiBBeforeAudit: round(rssBefore),
+      peakRssMiB: round(process.resourceUsage().maxRSS / 1024),
+    };
+  } finally {
+    await helper.close();
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** The history's costs for one real audit of the demo model on `dataPath` (wasm). */
