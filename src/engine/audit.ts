@@ -57,8 +57,11 @@ export interface AuditResult {
     labels: Int32Array;
     /** n*K probabilities. */
     probs: Float32Array;
-    /** n*K logits (true, or derived; see provenance.outputKind). */
-    logits: Float32Array;
+    /**
+     * n*K logits (true, or derived from a model's probability output; see provenance.outputKind);
+     * null for a score file of probabilities, where log-probabilities stand in (`logitsOrLogProbs`).
+     */
+    logits: Float32Array | null;
   };
 }
 

@@ -95,6 +95,24 @@ export class BootstrapHelper {
 }
 
 /**
+ * Moves the resampling data's large typed arrays into shared memory, in place, so that the helper
+ * thread reads them rather than a copy (10 million samples of 10 classes: about 600 MB not
+ * duplicated). The bootstrap only reads them.
+ */
+export function shareLargeArrays(data: ResamplingData): void {
+  const fields = data as unknown as Record<string, unknown>;
+  for (const [key, value] of Object.entries(fields)) {
+    if (!ArrayBuffer.isView(value) || value instanceof DataView) continue;
+    if (value.byteLength < 1 << 20 || value.buffer instanceof SharedArrayBuffer) continue;
+    const array = value as Float32Array | Float64Array | Int32Array;
+    const Typed = array.constructor as new (buffer: SharedArrayBuffer) => typeof array;
+    const shared = new Typed(new SharedArrayBuffer(array.byteLength));
+    shared.set(array);
+    fields[key] = shared;
+  }
+}
+
+/**
  * auditPredictions with the bootstrap shared between this thread and the helper: the same report
  * (resample b always draws from its own stream of the seed), in about half the time on two cores.
  */
@@ -108,6 +126,7 @@ export async function auditPredictionsInParallel(
   if (resamples === 0) return completeAudit(prepared, null);
   const { data } = prepared.point;
   const split = helper ? Math.floor(resamples / 2) : 0;
+  if (split > 0) shareLargeArrays(data);
   const remote =
     split > 0 && helper ? helper.run({ data, resamples, seed, from: 0, to: split }) : null;
   const local = bootstrapMetricSamples(data, resamples, seed, split, resamples);

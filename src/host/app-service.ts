@@ -13,6 +13,7 @@ import { topLabel } from '../core';
 import type { AuditResult } from '../engine/audit';
 import { CancelledError } from '../engine/inference';
 import { InputError } from '../engine/input-error';
+import { detectScoreFile } from '../engine/scores/read-scores';
 import type { EngineClient } from '../engine/worker/engine-client';
 import type { FinetuneDocument } from '../shared/finetune-document';
 import { toApiError } from './api-errors';
@@ -117,22 +118,28 @@ export function createAppService({
     inspectModel: (model) => engine.call('inspectModel', { modelPath: model.path }),
     inspectTestSet: (testSet, model) =>
       engine.call('inspectTestSet', { dataPath: testSet.path, modelPath: model.path }),
+    scoreFileFormat: (input) => detectScoreFile(input.path),
     async startAudit(settings: AuditSettings) {
       const auditId = `audit-${Date.now()}-${nextTask++}`;
       const controller = new AbortController();
       running.set(auditId, controller);
+      const common = {
+        bins: settings.bins,
+        bootstrapResamples: settings.bootstrapResamples,
+        seed: settings.seed,
+        labelColumn: settings.labelColumn,
+      };
       engine
         .call(
           'audit',
-          {
-            modelPath: settings.model.path,
-            dataPath: settings.testSet.path,
-            bins: settings.bins,
-            bootstrapResamples: settings.bootstrapResamples,
-            seed: settings.seed,
-            scaling: settings.scaling,
-            labelColumn: settings.labelColumn,
-          },
+          settings.scores
+            ? { scoresPath: settings.scores.path, classNames: settings.classNames, ...common }
+            : {
+                modelPath: settings.model.path,
+                dataPath: settings.testSet.path,
+                scaling: settings.scaling,
+                ...common,
+              },
           {
             signal: controller.signal,
             onProgress: (progress) => emit({ type: 'progress', auditId, progress }),
@@ -145,7 +152,13 @@ export function createAppService({
             keepLast(unsaved, UNSAVED_KEPT);
           }
           const audit = toAuditView(auditId, result, saved);
-          keepReport({ audit, finetune: null, model: settings.model, testSet: settings.testSet });
+          // A score file has no images: its report shows no thumbnails.
+          keepReport({
+            audit,
+            finetune: null,
+            model: settings.model ?? null,
+            testSet: settings.testSet ?? null,
+          });
           emit({ type: 'done', auditId, audit });
         })
         .catch((error: unknown) => {
@@ -246,6 +259,8 @@ export function createAppService({
     },
     ...historyCalls({ history, engine, keep: keepReport }),
     async thumbnail(testSet, model, sampleId) {
+      // A score file holds no images.
+      if (testSet.path === model.path && (await detectScoreFile(testSet.path))) return null;
       const png = await engine.call('thumbnail', {
         dataPath: testSet.path,
         modelPath: model.path,

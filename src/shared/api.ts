@@ -1,4 +1,10 @@
-import type { AuditDocument, DatasetSummary, ModelSummary, PixelScaling } from './audit-document';
+import type {
+  AuditDocument,
+  DatasetSummary,
+  ModelSummary,
+  PixelScaling,
+  ScoreFileFormat,
+} from './audit-document';
 import type { FinetuneDocument, FinetuneEpoch } from './finetune-document';
 import type { AuditComparison, AuditSummary, FinetuneSummary, TrendPoint } from './history';
 
@@ -19,6 +25,13 @@ export interface CalibrationAuditApi {
   inspectModel(model: InputRef): Promise<ModelSummary>;
   /** Opens a test set against a model (labels are mapped to the model's classes). */
   inspectTestSet(testSet: InputRef, model: InputRef): Promise<DatasetSummary>;
+
+  /**
+   * Whether a dropped or chosen file (or folder) is a score file (per-sample labels and predicted
+   * probabilities or logits), told by its name and first bytes; null when it is not one. A score file
+   * is audited on its own, without a model.
+   */
+  scoreFileFormat(input: InputRef): Promise<ScoreFileFormat | null>;
 
   /** Starts an audit; progress and the outcome arrive as AuditEvents. */
   startAudit(request: AuditSettings): Promise<{ auditId: string }>;
@@ -134,15 +147,31 @@ export interface InputRef {
   label: string;
 }
 
-export interface AuditSettings {
-  model: InputRef;
-  testSet: InputRef;
+interface AuditSettingsBase {
   bins?: number;
   bootstrapResamples?: number;
   seed?: number;
-  scaling?: PixelScaling;
   labelColumn?: string;
 }
+
+/** A model run over a test set. */
+export interface ModelAuditSettings extends AuditSettingsBase {
+  model: InputRef;
+  testSet: InputRef;
+  scaling?: PixelScaling;
+  scores?: undefined;
+}
+
+/** A score file audited on its own (no model, so no fine-tuning). */
+export interface ScoreFileAuditSettings extends AuditSettingsBase {
+  scores: InputRef;
+  /** Class names in class order, when the file does not name its classes. */
+  classNames?: string[];
+  model?: undefined;
+  testSet?: undefined;
+}
+
+export type AuditSettings = ModelAuditSettings | ScoreFileAuditSettings;
 
 export interface AuditProgressView {
   phase: 'loading' | 'inference' | 'metrics';

@@ -21,6 +21,7 @@ export const IPC_CALLS = [
   'demo',
   'inspectModel',
   'inspectTestSet',
+  'scoreFileFormat',
   'startAudit',
   'cancelAudit',
   'thumbnail',

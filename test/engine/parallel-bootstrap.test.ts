@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { auditPredictions } from '../../src/core';
-import { BootstrapHelper, auditPredictionsInParallel } from '../../src/engine/parallel-bootstrap';
+import { auditPredictions, prepareAudit } from '../../src/core';
+import {
+  BootstrapHelper,
+  auditPredictionsInParallel,
+  shareLargeArrays,
+} from '../../src/engine/parallel-bootstrap';
 import { syntheticPredictions } from '../core/synthetic';
 
 const ENTRY = new URL('../../src/engine/worker/thread-entry.mjs', import.meta.url);
@@ -33,5 +37,34 @@ describe('auditPredictionsInParallel', () => {
     expect(await auditPredictionsInParallel(predictions, options, null)).toEqual(
       auditPredictions(predictions, options),
     );
+  });
+});
+
+describe('shareLargeArrays', () => {
+  it('moves arrays of 1 MiB or more into shared memory with the same values, and leaves the rest', () => {
+    const { data } = prepareAudit(syntheticPredictions(40_000, 10, 1), { bins: 15 }).point;
+    const before = {
+      dense: data.dense.slice(),
+      order: data.order.slice(),
+      bounds: data.adaptiveBounds,
+    };
+    shareLargeArrays(data);
+    expect(data.dense.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(data.dense).toEqual(before.dense);
+    expect(data.order).toEqual(before.order);
+    expect(data.adaptiveBounds).toBe(before.bounds);
+  });
+
+  it('gives the same report when the helper thread reads shared arrays', async () => {
+    const large = syntheticPredictions(40_000, 10, 2);
+    const options = { bootstrapResamples: 10, seed: 5 };
+    const helper = new BootstrapHelper(ENTRY);
+    try {
+      expect(await auditPredictionsInParallel(large, options, helper)).toEqual(
+        auditPredictions(large, options),
+      );
+    } finally {
+      await helper.close();
+    }
   });
 });

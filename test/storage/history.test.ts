@@ -342,7 +342,7 @@ describe('per-sample storage', () => {
       const id = await history.saveAudit(result);
       const stored = await history.getAudit(id);
       expect(sameBytes(stored.samples.probs, result.samples.probs)).toBe(true);
-      expect(sameBytes(stored.samples.logits ?? new Float32Array(), result.samples.logits)).toBe(
+      expect(sameBytes(stored.samples.logits ?? new Float32Array(), result.samples.logits!)).toBe(
         true,
       );
       expect(sameBytes(stored.samples.labels, result.samples.labels)).toBe(true);

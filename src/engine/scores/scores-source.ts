@@ -18,8 +18,12 @@ export interface ScoredSamples {
   labels: Int32Array;
   /** n*K probabilities. */
   probs: Float32Array;
-  /** n*K logits: true logits, or log-probabilities where only probabilities were given (see outputKind). */
-  logits: Float32Array;
+  /**
+   * n*K logits (true, or derived by the model loader); null when a score file gave probabilities:
+   * the metrics then take NLL from the clipped probabilities, and whatever needs logits (temperature
+   * scaling) takes log-probabilities (`logitsOrLogProbs`), computed only then.
+   */
+  logits: Float32Array | null;
   numClasses: number;
   classNames: string[];
   outputKind: OutputKind;

@@ -3,7 +3,11 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fitTemperature } from '../../../src/core';
 import { runAudit } from '../../../src/engine/audit';
-import { bothScores, scoreFileSource } from '../../../src/engine/scores/score-file-source';
+import {
+  logitsOrLogProbs,
+  scoreFileSource,
+  softmaxRows,
+} from '../../../src/engine/scores/score-file-source';
 
 const DIR = path.resolve('test/fixtures/scores');
 const expected = JSON.parse(await readFile(path.join(DIR, 'expected.json'), 'utf8'));
@@ -38,7 +42,8 @@ describe('scoreFileSource', () => {
     });
     expect(scored.dataset.countsPerClass).toEqual(want.countsPerClass);
     // Temperature scaling from the logits, or from log-probabilities, as scipy fits it.
-    const { temperature } = fitTemperature(scored.logits, scored.labels, 3);
+    expect(scored.logits === null).toBe(kind === 'probabilities');
+    const { temperature } = fitTemperature(logitsOrLogProbs(scored), scored.labels, 3);
     expect(temperature).toBeCloseTo(want.temperature, 3);
   });
 
@@ -93,12 +98,14 @@ describe('scoreFileSource', () => {
   });
 });
 
-describe('bothScores', () => {
+describe('softmaxRows and logitsOrLogProbs', () => {
   it('softmaxes logits and takes clipped log-probabilities for probabilities', () => {
-    const fromLogits = bothScores(new Float32Array([0, Math.log(3)]), 1, 2, 'logits');
-    expect(Array.from(fromLogits.probs)).toEqual([0.25, 0.75]);
-    const fromProbs = bothScores(new Float32Array([1, 0]), 1, 2, 'probabilities');
-    expect(fromProbs.logits[0]).toBe(0);
-    expect(fromProbs.logits[1]).toBeCloseTo(Math.log(1e-7), 5);
+    expect(Array.from(softmaxRows(new Float32Array([0, Math.log(3)]), 1, 2))).toEqual([0.25, 0.75]);
+    const probs = new Float32Array([1, 0]);
+    const logProbs = logitsOrLogProbs({ logits: null, probs });
+    expect(logProbs[0]).toBe(0);
+    expect(logProbs[1]).toBeCloseTo(Math.log(1e-7), 5);
+    const logits = new Float32Array([2, 3]);
+    expect(logitsOrLogProbs({ logits, probs })).toBe(logits);
   });
 });

@@ -1,6 +1,7 @@
 import type {
   AuditEvent,
   AuditProgressView,
+  AuditSettings,
   AuditView,
   HostCommand,
   InputPurpose,
@@ -169,6 +170,14 @@ export class AppState {
       slot.busy = false;
       return;
     }
+    // A score file (labels + predicted probabilities) is audited on its own, whichever zone took it.
+    const scores = await this.api.scoreFileFormat(ref).catch(() => null);
+    if (token !== this.#tokens[purpose]) return;
+    if (scores) {
+      slot.busy = false;
+      await this.#start({ scores: ref }, { model: ref, testSet: ref });
+      return;
+    }
     await this.#setInput(purpose, ref, token);
   }
 
@@ -278,6 +287,15 @@ export class AppState {
     const model = this.model.ref;
     const testSet = this.testSet.ref;
     if (!model || !testSet || !this.canRun) return;
+    await this.#start({ model, testSet }, { model, testSet });
+  }
+
+  /** `inputs`: what the audit view names (a score file is both). */
+  async #start(
+    settings: AuditSettings,
+    inputs: { model: InputRef; testSet: InputRef },
+  ): Promise<void> {
+    if (this.view === 'running') return;
     this.runError = null;
     this.progress = { phase: 'loading' };
     this.auditId = null;
@@ -285,11 +303,11 @@ export class AppState {
     this.#cancelRequested = false;
     this.#buffered = [];
     this.startedAt = performance.now();
-    this.auditInputs = { model, testSet };
+    this.auditInputs = inputs;
     this.view = 'running';
     this.#starting = true;
     try {
-      const { auditId } = await this.api.startAudit({ model, testSet });
+      const { auditId } = await this.api.startAudit(settings);
       this.auditId = auditId;
     } catch (error) {
       this.#starting = false;
