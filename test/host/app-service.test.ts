@@ -6,7 +6,7 @@ import type { FinetuneDocument } from '../../src/shared/finetune-document';
 import { RESOURCES_DIR } from '../../src/engine/demo';
 import { EngineClient } from '../../src/engine/worker/engine-client';
 import { AppHistory } from '../../src/host/app-history';
-import { createAppService, type AppService } from '../../src/host/app-service';
+import { createAppService, pdfFileName, type AppService } from '../../src/host/app-service';
 import { demoInputs } from '../../src/host/demo-inputs';
 import { Connection } from '../../src/storage/sqlite';
 import { tempDir } from '../helpers/temp-dir';
@@ -256,4 +256,53 @@ describe('an audit and a fine-tune the history could not take', () => {
       await refused.close();
     }
   }, 120_000);
+});
+
+describe('a score file audited on its own', () => {
+  const scores = { path: path.resolve('test/fixtures/scores/parts'), label: 'parts' };
+
+  it('is told from a model and a test set by its name and first bytes', async () => {
+    expect(await service.scoreFileFormat(scores)).toBe('parquet');
+    expect(
+      await service.scoreFileFormat({
+        path: path.resolve('test/fixtures/scores/probs.npz'),
+        label: '',
+      }),
+    ).toBe('npz');
+    // A tabular test set (feature columns + label) is not a score file; nor is a model folder.
+    expect(await service.scoreFileFormat(testSet)).toBeNull();
+    expect(await service.scoreFileFormat(model)).toBeNull();
+  });
+
+  it('is audited, saved and reopened without a model, and has no thumbnails', async () => {
+    const { auditId } = await service.startAudit({ scores, bootstrapResamples: 50 });
+    const event = await outcomeOf(auditId);
+    if (event.type !== 'done') throw new Error(`audit ended with ${JSON.stringify(event)}`);
+    const { document, history: saved } = event.audit;
+    expect(document.model).toBeNull();
+    expect(document.scores).toMatchObject({ format: 'parquet', output: 'logits', name: 'parts' });
+    expect(document.provenance.sampleCount).toBe(240);
+    if (!saved.saved) throw new Error(`not saved: ${JSON.stringify(saved)}`);
+    const reopened = await service.openSavedAudit(saved.historyId);
+    expect(reopened.audit.document).toEqual(document);
+    expect(reopened.summary.modelName).toBe('parts');
+    expect(reopened.inputs).toEqual({ model: scores, testSet: scores });
+    expect(reopened.missing).toEqual([]);
+    expect(await service.thumbnail(scores, scores, 'row:1')).toBeNull();
+    expect(pdfFileName(service.auditReport(auditId)!)).toBe('parts-calibration-audit.pdf');
+    expect(service.auditReport(auditId)).toMatchObject({ model: null, testSet: null });
+  }, 60_000);
+
+  it('fails with one message naming the file and the row', async () => {
+    const bad = {
+      path: path.resolve('test/fixtures/scores/bad/sum.parquet'),
+      label: 'sum.parquet',
+    };
+    const { auditId } = await service.startAudit({ scores: bad });
+    const event = await outcomeOf(auditId);
+    expect(event).toMatchObject({
+      type: 'failed',
+      error: { kind: 'input', message: expect.stringMatching(/sum\.parquet: row 20 \(index 19\)/) },
+    });
+  });
 });
