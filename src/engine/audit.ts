@@ -118,7 +118,15 @@ export async function runAudit(
     inferenceSeconds: scored.seconds,
     metricsSeconds: (performance.now() - metricsStarted) / 1000,
   };
-  const document = toAuditDocument(report, scored.ids, scored, provenance);
-  const { ids, labels, probs, logits } = scored;
+  const ids = scored.ids ?? rowIds(scored.labels.length);
+  const document = toAuditDocument(report, ids, scored, provenance);
+  const { labels, probs, logits } = scored;
   return { document, samples: { ids, labels, probs, logits } };
+}
+
+/** row:1..row:n, for samples that have no ids of their own. */
+function rowIds(n: number): string[] {
+  const ids = new Array<string>(n);
+  for (let i = 0; i < n; i++) ids[i] = `row:${i + 1}`;
+  return ids;
 }

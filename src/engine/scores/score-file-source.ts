@@ -57,7 +57,6 @@ export function scoreFileSource(request: ScoreFileRequest): ScoresSource {
       // Probabilities need no n*K logits beside them (10 million rows: 400 MB saved).
       const probs = table.kind === 'logits' ? softmaxRows(values, n, k) : values;
       const logits = table.kind === 'logits' ? values : null;
-      const ids = table.ids ?? rowIds(n);
       const classNames =
         request.classNames ?? table.classNames ?? Array.from({ length: k }, (_, c) => String(c));
       const countsPerClass = new Array<number>(k).fill(0);
@@ -76,7 +75,7 @@ export function scoreFileSource(request: ScoreFileRequest): ScoresSource {
       };
       hooks.onProgress?.({ phase: 'inference', done: n, total: n, rate: 0, etaSeconds: 0 });
       return {
-        ids,
+        ids: table.ids,
         labels,
         probs,
         logits,
@@ -90,7 +89,7 @@ export function scoreFileSource(request: ScoreFileRequest): ScoresSource {
           format: 'scores',
           sampleCount: n,
           countsPerClass,
-          fingerprint: labelsFingerprint(ids, labels, table.ids !== null),
+          fingerprint: labelsFingerprint(table.ids, labels),
           skipped: [],
         },
         backend: { name: 'none', fallbacks: [] },
@@ -131,12 +130,6 @@ export function logitsOrLogProbs(samples: {
   return out;
 }
 
-function rowIds(n: number): string[] {
-  const ids = new Array<string>(n);
-  for (let i = 0; i < n; i++) ids[i] = `row:${i + 1}`;
-  return ids;
-}
-
 /** sha256 over the kind and the scores: the "model" of a score file (same scores, same fingerprint). */
 function scoresFingerprint(table: ScoreTable, values: Float32Array): string {
   return createHash('sha256')
@@ -149,9 +142,9 @@ function scoresFingerprint(table: ScoreTable, values: Float32Array): string {
  * sha256 over the labels (and ids when the file has them): the "test set" of a score file, so that two
  * score files with the same samples in the same order compare in the history.
  */
-function labelsFingerprint(ids: string[], labels: Int32Array, hasIds: boolean): string {
+function labelsFingerprint(ids: string[] | null, labels: Int32Array): string {
   const hash = createHash('sha256').update('score-labels\0');
   hash.update(new Uint8Array(labels.buffer, labels.byteOffset, labels.byteLength));
-  if (hasIds) for (const id of ids) hash.update(`${id}\0`);
+  if (ids) for (const id of ids) hash.update(`${id}\0`);
   return hash.digest('hex');
 }

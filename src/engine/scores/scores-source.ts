@@ -14,7 +14,12 @@ import type { InferenceProgress } from '../inference';
  * PDF) starts from here and does not know which.
  */
 export interface ScoredSamples {
-  ids: string[];
+  /**
+   * Sample ids; null when the rows are simply numbered (a score file without an id column): the audit
+   * names them row:1..row:n only after the metrics, so that 10 million id strings (about 400 MB) are
+   * not alive while the bootstrap runs.
+   */
+  ids: string[] | null;
   labels: Int32Array;
   /** n*K probabilities. */
   probs: Float32Array;

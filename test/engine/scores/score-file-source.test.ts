@@ -77,10 +77,16 @@ describe('scoreFileSource', () => {
   it('names classes from class-named columns or --classes, else numbers them', async () => {
     const named = await scoreFileSource({ scoresPath: path.join(DIR, 'named.csv') }).read({});
     expect(named.classNames).toEqual(['cat', 'dog', 'bird']);
-    expect(named.ids.slice(0, 2)).toEqual(['s0000', 's0001']);
+    expect(named.ids?.slice(0, 2)).toEqual(['s0000', 's0001']);
     const numbered = await scoreFileSource({ scoresPath: path.join(DIR, 'logits.npz') }).read({});
     expect(numbered.classNames).toEqual(['0', '1', '2']);
-    expect(numbered.ids.slice(0, 2)).toEqual(['row:1', 'row:2']);
+    expect(numbered.ids).toBeNull();
+    const { samples } = await runAudit({
+      scoresPath: path.join(DIR, 'logits.npz'),
+      bootstrapResamples: 0,
+    });
+    expect(samples.ids.slice(0, 2)).toEqual(['row:1', 'row:2']);
+    expect(samples.ids).toHaveLength(expected.n);
   });
 
   it('fingerprints the labels as the test set and the scores as the model', async () => {
