@@ -232,12 +232,14 @@ async function benchScoreFile(n: number, k: number, resamples: number) {
     const bytes =
       statSync(path.join(dir, 'probs.npy')).size + statSync(path.join(dir, 'labels.npy')).size;
     const rssBefore = process.resourceUsage().maxRSS / 1024;
+    const cpuBefore = process.cpuUsage();
     const started = performance.now();
     const result = await runAudit(
       { scoresPath: dir, bootstrapResamples: resamples },
       { bootstrapHelper: helper },
     );
     const seconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
     return {
       format: 'npy (labels.npy int64 + probs.npy float32)',
       samples: result.document.provenance.sampleCount,
@@ -247,6 +249,8 @@ async function benchScoreFile(n: number, k: number, resamples: number) {
       seconds: round(seconds),
       readSeconds: round(result.document.provenance.inferenceSeconds),
       metricsSeconds: round(result.document.provenance.metricsSeconds),
+      // Both threads' CPU time: on a shared machine, wall-clock seconds say more about the load.
+      cpuSeconds: round((cpu.user + cpu.system) / 1e6),
       ece: round(result.document.metrics.ece.value),
       peakRssMiBBeforeAudit: round(rssBefore),
       peakRssMiB: round(process.resourceUsage().maxRSS / 1024),
