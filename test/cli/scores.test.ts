@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { METRIC_NAMES } from '../../src/core';
 import type { AuditDocument } from '../../src/shared/audit-document';
@@ -133,6 +135,31 @@ describe('calibration-audit audit --scores', () => {
       expect(document.provenance.sampleCount).toBe(240);
     }
   }, 60_000);
+
+  it('writes the PDF report of a score file: no model, the score file named, the same numbers', async () => {
+    const pdf = path.join(dir, 'scores.pdf');
+    const json = path.join(dir, 'parts.json');
+    const outcome = await cli(
+      'audit',
+      '--scores',
+      path.join(FIXTURES, 'parts'),
+      '--bootstrap',
+      '100',
+      '--pdf',
+      pdf,
+      '--json',
+      json,
+    );
+    expect(outcome.code, outcome.stderr).toBe(0);
+    const document = JSON.parse(await readFile(json, 'utf8')) as AuditDocument;
+    const { stdout: text } = await promisify(execFile)('pdftotext', ['-layout', pdf, '-']);
+    const flat = text.replace(/\s+/g, ' ');
+    expect(flat).toContain(document.verdict.text.replace(/\s+/g, ' '));
+    expect(flat).toContain('Score file');
+    expect(flat).toContain('no model');
+    expect(flat).toContain(document.provenance.modelFingerprint);
+    expect(flat).not.toContain('pixel scaling');
+  }, 120_000);
 
   it('exits 1 with one line naming the file and the row on a bad row', async () => {
     const bad = path.join(dir, 'bad.csv');
