@@ -389,3 +389,41 @@ describe('per-sample storage', () => {
     }
   });
 });
+
+describe('score-file audits (no model)', () => {
+  it('are saved with the score file in the model slot, read back whole, and compare on the same labels', async () => {
+    const dir = await tempDir();
+    const history = await openHistory(path.join(dir, 'scores.sqlite'));
+    try {
+      const fixtures = path.resolve('test/fixtures/scores');
+      const a = await runAudit({
+        scoresPath: path.join(fixtures, 'logits.npz'),
+        bootstrapResamples: 0,
+      });
+      const b = await runAudit({ scoresPath: path.join(fixtures, 'npy'), bootstrapResamples: 0 });
+      const idA = await history.saveAudit(a);
+      const idB = await history.saveAudit(b);
+      const [listedB, listedA] = await history.listAudits();
+      expect(listedA).toMatchObject({
+        id: idA,
+        name: 'logits.npz on logits.npz',
+        modelName: 'logits.npz',
+        modelFingerprint: a.document.scores?.fingerprint,
+      });
+      expect(listedB.modelName).toBe('npy');
+      const stored = await history.getAudit(idA);
+      expect(stored.document).toEqual(JSON.parse(JSON.stringify(a.document)));
+      expect(stored.document.model).toBeNull();
+      expect(sameBytes(stored.samples.logits!, a.samples.logits!)).toBe(true);
+      // probabilities only: no logits stored.
+      expect((await history.getAudit(idB)).samples.logits).toBeNull();
+      const comparison = await history.compareAudits(idA, idB, { bootstrapResamples: 20 });
+      expect(comparison.deltas.accuracy.value).toBeCloseTo(0, 12);
+      expect(
+        (await history.trend(a.document.provenance.modelFingerprint)).map((p) => p.id),
+      ).toEqual([idA]);
+    } finally {
+      await history.close();
+    }
+  });
+});
