@@ -76,6 +76,24 @@ describe('the audit flow in Chromium', () => {
     await page.close();
   });
 
+  it('audits a score file dropped alone, names it, and says why fine-tuning is not offered', async () => {
+    const page = await openApp(e2e);
+    await page.getByTestId('start-view').waitFor();
+    const fixtures = path.resolve('test/fixtures/scores');
+    await dropFiles(page, '[data-testid=drop-model]', await filesOf(fixtures, ['scores.parquet']));
+    const verdict = page.getByTestId('verdict');
+    await verdict.waitFor({ timeout: 60_000 });
+    expect((await verdict.textContent())?.trim()).toMatch(VERDICT);
+    expect(await page.getByTestId('scores-card').textContent()).toMatch(
+      /scores\.parquet.*Parquet/s,
+    );
+    expect(await page.getByTestId('no-finetune').textContent()).toMatch(/not offered/);
+    expect(await page.getByTestId('open-finetune').count()).toBe(0);
+    expect(await page.getByTestId('provenance').textContent()).toMatch(/none \(no model runs\)/);
+    await screenshot(page, 'audit-score-file');
+    await page.close();
+  });
+
   it('cancels a running audit, keeps the inputs, and runs it again', async () => {
     const page = await openApp(e2e);
     await page.getByTestId('try-demo').click();

@@ -37,9 +37,10 @@ export const NPY_PROBABILITY_NAMES = ['probs', 'probabilities', 'proba', 'probas
  * (so that a tabular test set is never mistaken for a score file).
  */
 export async function detectScoreFile(
-  path: string,
+  given: string,
   strict = false,
 ): Promise<ScoreFileFormat | null> {
+  const path = await resolveScorePath(given);
   const info = await stat(path).catch(() => null);
   if (!info) return null;
   if (info.isDirectory()) {
@@ -61,6 +62,17 @@ export async function detectScoreFile(
   const header = await readFirstLine(path);
   const columns = resolveScoreColumns(header.split(',').map((c) => c.trim()));
   return typeof columns !== 'string' && columns.classNames === null ? 'csv' : null;
+}
+
+/**
+ * A folder that holds a single file (not counting bookkeeping files) stands for that file: the browser
+ * host receives a dropped file into a folder of its own.
+ */
+export async function resolveScorePath(path: string): Promise<string> {
+  const info = await stat(path).catch(() => null);
+  if (!info?.isDirectory()) return path;
+  const entries = (await readdir(path, { withFileTypes: true })).filter((e) => !hidden(e.name));
+  return entries.length === 1 && entries[0].isFile() ? join(path, entries[0].name) : path;
 }
 
 /** Files and folders whose names start with _ or . are bookkeeping (_SUCCESS, .crc), not data. */

@@ -7,6 +7,7 @@ import { readParquetScores } from './parquet-scores';
 import {
   detectScoreFile,
   notAScoreFile,
+  resolveScorePath,
   type ReadScores,
   type ScoreReadOptions,
 } from './read-scores';
@@ -40,7 +41,7 @@ export function scoreFileSource(request: ScoreFileRequest): ScoresSource {
     async read(hooks) {
       hooks.onProgress?.({ phase: 'loading' });
       const started = performance.now();
-      const path = request.scoresPath;
+      const path = await resolveScorePath(request.scoresPath);
       const format = await detectScoreFile(path, true);
       if (!format) throw notAScoreFile(path);
       const read = await READERS[format](path, {

@@ -1,7 +1,12 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { detectScoreFile, hidden, npyPairIn } from '../../../src/engine/scores/read-scores';
+import {
+  detectScoreFile,
+  hidden,
+  npyPairIn,
+  resolveScorePath,
+} from '../../../src/engine/scores/read-scores';
 import { tempDir } from '../../helpers/temp-dir';
 
 const DIR = path.resolve('test/fixtures/scores');
@@ -62,5 +67,18 @@ describe('npyPairIn and hidden', () => {
 
   it('treats _SUCCESS and dot files as bookkeeping', () => {
     expect(['_SUCCESS', '.part-0.crc', 'part-0.parquet'].map(hidden)).toEqual([true, true, false]);
+  });
+});
+
+describe('resolveScorePath', () => {
+  it('takes a folder holding one file (a browser upload) as that file', async () => {
+    const upload = path.join(dir, 'upload');
+    await mkdir(upload);
+    await copyFile(path.join(DIR, 'logits.npz'), path.join(upload, 'logits.npz'));
+    await writeFile(path.join(upload, '.DS_Store'), '');
+    expect(await resolveScorePath(upload)).toBe(path.join(upload, 'logits.npz'));
+    expect(await detectScoreFile(upload)).toBe('npz');
+    expect(await resolveScorePath(path.join(DIR, 'parts'))).toBe(path.join(DIR, 'parts'));
+    expect(await resolveScorePath(path.join(DIR, 'named.csv'))).toBe(path.join(DIR, 'named.csv'));
   });
 });
