@@ -89,6 +89,9 @@ describe('the audit flow in Chromium', () => {
     );
     expect(await page.getByTestId('no-finetune').textContent()).toMatch(/not offered/);
     expect(await page.getByTestId('open-finetune').count()).toBe(0);
+    // Confident mistakes are listed by id, without image boxes (a score file has no images).
+    expect(await page.getByTestId('flagged-mistake').count()).toBe(12);
+    expect(await page.locator('[data-testid=flagged-mistake] .thumb').count()).toBe(0);
     expect(await page.getByTestId('provenance').textContent()).toMatch(/none \(no model runs\)/);
     await screenshot(page, 'audit-score-file');
     await page.close();
