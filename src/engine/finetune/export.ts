@@ -1,5 +1,6 @@
 import { mkdir, readFile, realpath, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { cloneJson } from '../../shared/clone-json';
 import * as tf from '@tensorflow/tfjs';
 import { InputError } from '../input-error';
 import { normalizeKeras3Topology } from '../model/keras3-topology';
@@ -45,7 +46,7 @@ export async function exportFinetunedModel(
     }),
   );
   // The original topology (its head activation included), in the Keras 2 form TF.js reads.
-  const topology = structuredClone(original.json.modelTopology) as Record<string, unknown>;
+  const topology = cloneJson(original.json.modelTopology) as Record<string, unknown>;
   normalizeKeras3Topology(topology);
   const modelJson = {
     modelTopology: topology,

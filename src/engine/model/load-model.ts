@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
+import { cloneJson } from '../../shared/clone-json';
 import * as tf from '@tensorflow/tfjs';
 import { InputError } from '../input-error';
 import { readModelJson, type ModelFormat, type ModelJsonFile } from './model-json';
@@ -51,7 +52,7 @@ export async function loadModel(location: string): Promise<LoadedModel> {
     .update(new Uint8Array(weights[1]))
     .digest('hex');
 
-  const topology = structuredClone(modelJson.json.modelTopology) as Record<string, unknown>;
+  const topology = cloneJson(modelJson.json.modelTopology) as Record<string, unknown>;
   if (modelJson.format === 'layers') normalizeKeras3Topology(topology);
   const head = modelJson.format === 'layers' ? exposeLogits(topology) : { kind: null, units: null };
   const handler: tf.io.IOHandler = {
