@@ -41,8 +41,15 @@ const bridge: PreloadBridge = {
     ipcRenderer.on(IPC.hostCommand, forward);
     return () => ipcRenderer.off(IPC.hostCommand, forward);
   },
-  // Electron 32 removed File.path; webUtils is the supported way to get a dropped file's path.
-  pathsForFiles: (files) => files.map((file) => webUtils.getPathForFile(file)),
+  // Electron 32 removed File.path; webUtils is the supported way to get a dropped file's path. It gives
+  // '' for a File the page made itself, so the page cannot name a path of its choosing.
+  grantDroppedFiles: async (files) =>
+    unwrap<InputRef>(
+      await ipcRenderer.invoke(
+        IPC.grantDrop,
+        files.map((file) => webUtils.getPathForFile(file)).filter((p) => p.length > 0),
+      ),
+    ),
 };
 
 contextBridge.exposeInMainWorld('calibrationAudit', bridge);

@@ -11,8 +11,9 @@ export interface HostBridge extends CalibrationAuditApi {
 
 /**
  * What the Electron preload exposes as `window.calibrationAudit`. A DataTransfer cannot cross the
- * context bridge but a File can, so the preload turns files into paths and the renderer does the rest.
+ * context bridge but a File can: the preload turns the dropped files into paths (webUtils) and has the
+ * main process grant them, so that the service opens them (and nothing the page merely names).
  */
 export interface PreloadBridge extends CalibrationAuditApi {
-  pathsForFiles(files: File[]): string[];
+  grantDroppedFiles(files: File[]): Promise<InputRef>;
 }

@@ -103,7 +103,7 @@ describe('the Electron main process (Electron stood in)', () => {
     );
     const channels = received.flatMap((m) => (m.type === 'handled' ? [m.channel] : []));
     expect(channels.sort()).toEqual(
-      [IPC.call, IPC.chooseInput, IPC.exportFinetunedModel, IPC.exportPdf].sort(),
+      [IPC.call, IPC.chooseInput, IPC.grantDrop, IPC.exportFinetunedModel, IPC.exportPdf].sort(),
     );
   });
 
