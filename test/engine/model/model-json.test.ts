@@ -29,7 +29,7 @@ describe('readModelJson on files that cannot be a model JSON', () => {
 
   it('says where the JSON breaks without quoting the file', async () => {
     const file = await folderWith('secret', 'model.json', 'root:x:0:0:root:/root:/bin/bash\n');
-    const error = await readModelJson(file).catch((e: Error) => e);
+    const error = (await readModelJson(file).catch((e: unknown) => e)) as Error;
     expect(error.message).toMatch(
       /^.*model\.json: is not valid JSON, possibly truncated( \(at character \d+\))?\.$/,
     );
