@@ -1,4 +1,5 @@
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
+import { isInsideFolder } from './folder-scan.js';
 import { basename, dirname, join } from 'node:path';
 import { InputError } from '../input-error.js';
 import { compareStrings } from './class-mapping.js';
@@ -91,6 +92,17 @@ async function pairInFolder(dir: string): Promise<IdxPair> {
     pairs.find((p) => isTestName(p.images)) ??
     pairs.find((p) => !isTrainName(p.images)) ??
     pairs[0];
+  // Held to the folder rule: a link (images or labels) that leads out of the folder is refused.
+  const realDir = await realpath(dir);
+  for (const name of [chosen.images, chosen.labels]) {
+    const real = await realpath(join(dir, name)).catch(() => null);
+    if (real !== null && !isInsideFolder(realDir, real)) {
+      throw new InputError(
+        join(dir, name),
+        'is a link to a file outside the test-set folder; refused (copy the file into the folder).',
+      );
+    }
+  }
   return { images: join(dir, chosen.images), labels: join(dir, chosen.labels) };
 }
 
