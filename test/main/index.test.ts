@@ -165,6 +165,31 @@ describe('the Electron main process (Electron stood in)', () => {
     expect(await invoke(IPC.exportPdf, [auditId, 'A4'], true)).toMatchObject({ ok: false });
   }, 180_000);
 
+  it('opens only what was dropped (granted by main) or chosen, and refuses the rest', async () => {
+    const modelDir = path.join(ROOT, 'resources/demo/model');
+    const asked = { path: path.join(ROOT, 'package.json'), label: 'package.json' };
+    const refused = (await invoke(IPC.call, ['inspectModel', [asked]])) as {
+      ok: boolean;
+      error?: { message: string };
+    };
+    expect(refused.ok).toBe(false);
+    expect(refused.error?.message).toMatch(
+      /package\.json: was not opened in this window.*refused\.$/,
+    );
+    // A drop of the model's files: main grants their folder, and the model opens.
+    const files = ['model.json', 'group1-shard1of1.bin'].map((f) => path.join(modelDir, f));
+    const granted = (await invoke(IPC.grantDrop, [files])) as { ok: boolean; value: InputRef };
+    expect(granted).toEqual({ ok: true, value: { path: modelDir, label: 'model' } });
+    const summary = await call<{ numClasses: number }>('inspectModel', granted.value);
+    expect(summary.numClasses).toBe(10);
+    // Only the window may grant; bad arguments are the caller's mistake.
+    expect(await invoke(IPC.grantDrop, [[asked.path]], true)).toMatchObject({ ok: false });
+    expect(await invoke(IPC.call, ['renameAudit', [1, 42]])).toMatchObject({
+      ok: false,
+      error: { kind: 'input', message: expect.stringMatching(/^request: renameAudit: argument 2/) },
+    });
+  });
+
   it('sends the File menu’s History to the window', async () => {
     main.send({ type: 'click', label: 'History' });
     const sent = await waitFor(
