@@ -6,6 +6,7 @@ import { EngineClient } from '../../../src/engine/worker/engine-client';
 import { createAppService } from '../../../src/host/app-service';
 import { demoInputs } from '../../../src/host/demo-inputs';
 import {
+  MAX_CONCURRENT_UPLOADS,
   SECURITY_HEADERS,
   startBrowserHost,
   type BrowserHost,
@@ -296,10 +297,19 @@ describe('browser host limits', () => {
   beforeAll(async () => {
     small = await startBrowserHost({
       rendererDir,
-      maxUploadBytes: 1000,
+      maxUploadBytes: 2000,
       log: (message) => logged.push(message),
-      createService: (emit, stagingDir) =>
-        createAppService({ engine, demo: demoInputs(RESOURCES_DIR), stagingDir, emit }),
+      createService: (emit, stagingDir) => {
+        const service = createAppService({
+          engine,
+          demo: demoInputs(RESOURCES_DIR),
+          stagingDir,
+          emit,
+        });
+        // A real fault inside the service (not the caller's mistake).
+        service.historyStatus = () => Promise.reject(new Error('the disk went away'));
+        return service;
+      },
     });
   });
   afterAll(() => small.close());
@@ -347,16 +357,81 @@ describe('browser host limits', () => {
       req.end(JSON.stringify([uploadId, 'testSet']));
     });
 
+  it('answers a real fault with a 500, and logs it', async () => {
+    const response = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port: small.port,
+          method: 'POST',
+          path: '/api/call/historyStatus',
+          headers: { 'X-Token': small.token },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.end('[]');
+    });
+    expect(response.status).toBe(500);
+    expect(JSON.parse(response.body).error).toEqual({
+      kind: 'internal',
+      message: 'the disk went away',
+    });
+    expect(logged.splice(0)).toEqual([
+      'calibration-audit serve: internal error: the disk went away',
+    ]);
+  });
+
   it('refuses an upload that would take the workspace past its limit, and keeps nothing of it', async () => {
-    expect((await put('limit00000001', 'a.csv', 'x'.repeat(600))).status).toBe(200);
-    const refused = await put('limit00000002', 'b.csv', 'y'.repeat(600));
+    expect((await put('limit00000001', 'a.csv', 'x'.repeat(1200))).status).toBe(200);
+    const refused = await put('limit00000002', 'b.csv', 'y'.repeat(1200));
     expect(refused.status).toBe(400);
     expect(JSON.parse(refused.body).error.message).toMatch(
-      /^b\.csv: would take the uploads past 1000 bytes; /,
+      /^b\.csv: would take the uploads past 2000 bytes; /,
     );
     // The refused bytes are not counted: a small file still fits.
-    expect((await put('limit00000003', 'c.csv', 'z'.repeat(300))).status).toBe(200);
+    expect((await put('limit00000003', 'c.csv', 'z'.repeat(600))).status).toBe(200);
     expect(logged).toEqual([]);
+  });
+
+  it('takes at most MAX_CONCURRENT_UPLOADS uploads at once, and says so (429) beyond', async () => {
+    const open = Array.from({ length: MAX_CONCURRENT_UPLOADS }, (_, i) => {
+      const req = request({
+        host: '127.0.0.1',
+        port: small.port,
+        method: 'PUT',
+        path: `/api/upload/busy000000${i}?path=f.csv`,
+        headers: { 'X-Token': small.token, 'Transfer-Encoding': 'chunked' },
+      });
+      const done = new Promise<number>((resolve, reject) => {
+        req.on('response', (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+      });
+      req.write('l');
+      return { req, done };
+    });
+    // Each is being received once the host has read its headers.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const refused = await put('busy00000099', 'g.csv', 'x');
+    expect(refused.status).toBe(429);
+    expect(JSON.parse(refused.body).error).toEqual({
+      kind: 'busy',
+      message: `${MAX_CONCURRENT_UPLOADS} uploads are already being received; send this file when one has finished.`,
+    });
+    for (const { req } of open) req.end('abel\n');
+    expect(await Promise.all(open.map((o) => o.done))).toEqual(
+      new Array(MAX_CONCURRENT_UPLOADS).fill(200),
+    );
+    expect((await put('busy00000098', 'h.csv', 'x')).status).toBe(200);
   });
 
   it('deletes uploads nothing needs any more, keeping the newest', async () => {
