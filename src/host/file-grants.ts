@@ -61,9 +61,10 @@ export class FileGrants {
       throw new InputError('request', `the ${what} must be an object with a path.`);
     }
     const resolved = path.resolve(checkPathText(location));
-    const real = await realpath(resolved).catch(() => null);
-    for (const [root, realRoot] of this.#roots) {
-      if (!isInside(root, resolved)) continue;
+    // Nothing outside the granted roots is touched, not even to see whether it exists.
+    const roots = [...this.#roots].filter(([root]) => isInside(root, resolved));
+    const real = roots.length > 0 ? await realpath(resolved).catch(() => null) : null;
+    for (const [root, realRoot] of roots) {
       if (real === null || isInside(realRoot ?? root, real)) return resolved;
     }
     throw new InputError(
