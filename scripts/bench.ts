@@ -75,6 +75,8 @@ if (values.child === 'audit') {
   console.log(JSON.stringify(await benchHistory(values.data ?? DEMO_TEST_IMAGES)));
 } else if (values.child === 'metrics') {
   console.log(JSON.stringify(await benchMetrics(100_000, 10, 1000)));
+} else if (values.child === 'hostile') {
+  console.log(JSON.stringify(await benchHostile()));
 } else {
   const report = {
     machine: {
@@ -89,6 +91,8 @@ if (values.child === 'audit') {
       images60000: child(['--child', 'audit', '--backend', 'wasm', '--data', TRAIN_IMAGES]),
     },
     metrics: child(['--child', 'metrics']),
+    // Files that cannot be what they claim, refused from their first bytes (target: < 1 s, flat memory).
+    hostileInputs: child(['--child', 'hostile']),
     // Saving a real demo audit to the history, reading it back as the app reopens it, and a paired
     // comparison of two audits (1,000 resamples, in the calling thread).
     history: [child(['--child', 'history']), child(['--child', 'history', '--data', TRAIN_IMAGES])],
@@ -138,6 +142,45 @@ function child(args: string[]): unknown {
     const stderr = (error as { stderr?: string }).stderr ?? String(error);
     const lines = stderr.trim().split('\n').filter(Boolean);
     return { unavailable: lines.find((line) => /^\w*Error: /.test(line)) ?? lines.pop() };
+  }
+}
+
+/**
+ * How long a 2 GiB sparse file named .csv (zeros: binary) and a CSV whose first record never ends
+ * (17 M characters, no newline) take to be refused, and how much the process grows meanwhile.
+ */
+async function benchHostile() {
+  const { openDataset } = await import('../src/engine/data');
+  const { open, writeFile } = await import('node:fs/promises');
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'calibration-audit-bench-hostile-'));
+  const options = {
+    input: { kind: 'features' as const, size: 4 },
+    numClasses: 2,
+    classNames: null,
+  };
+  async function refusal(file: string) {
+    const rss = process.memoryUsage().rss;
+    const started = performance.now();
+    const message = await openDataset(file, options).then(
+      () => 'accepted',
+      (error: Error) => error.message.replace(dir, '…'),
+    );
+    return {
+      seconds: round((performance.now() - started) / 1000),
+      rssGrowthMiB: round((process.memoryUsage().rss - rss) / 2 ** 20),
+      message,
+    };
+  }
+  try {
+    const sparse = path.join(dir, 'huge.csv');
+    const handle = await open(sparse, 'w');
+    await handle.truncate(2 * 2 ** 30);
+    await handle.close();
+    const endless = path.join(dir, 'endless.csv');
+    await writeFile(endless, `label,a,b,c,d\n${'9'.repeat(17 * 2 ** 20)}`);
+    return { sparse2GiBCsv: await refusal(sparse), endlessRecord17M: await refusal(endless) };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 }
 

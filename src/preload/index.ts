@@ -41,7 +41,14 @@ const bridge: PreloadBridge = {
     ipcRenderer.on(IPC.hostCommand, forward);
     return () => ipcRenderer.off(IPC.hostCommand, forward);
   },
-  droppedPaths: () => [...lastDrop],
+  // A File the page made itself has no path (''), so the page cannot name a path of its choosing.
+  grantDroppedFiles: async () =>
+    unwrap<InputRef>(
+      await ipcRenderer.invoke(
+        IPC.grantDrop,
+        lastDrop.filter((p) => p.length > 0),
+      ),
+    ),
 };
 
 // The preload's own listener sees every drop before the page's (capture phase, on the window).

@@ -154,6 +154,8 @@ export interface AuditSettings {
 
 export interface AuditProgressView {
   phase: 'loading' | 'inference' | 'metrics';
+  /** Set while the audit waits for another audit or fine-tune to finish: its place in line (1 = next). */
+  queued?: number;
   done?: number;
   total?: number;
   rate?: number;
@@ -182,7 +184,8 @@ export interface ReportData {
 
 /** A problem the user can act on; `file` names the file it is in when there is one. */
 export interface ApiError {
-  kind: 'input' | 'internal';
+  /** `busy`: the host is running as much as it takes; try again later (HTTP 429). */
+  kind: 'input' | 'busy' | 'internal';
   file?: string;
   message: string;
 }
@@ -214,6 +217,8 @@ export interface FinetuneSettingsView {
 
 export interface FinetuneProgressView {
   phase: 'loading' | 'original' | 'training' | 'metrics' | 'export';
+  /** Set while the fine-tune waits for another audit or fine-tune to finish: its place in line. */
+  queued?: number;
   arm?: 'control' | 'smoothed';
   alpha?: number;
   run?: number;

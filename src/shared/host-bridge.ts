@@ -11,10 +11,11 @@ export interface HostBridge extends CalibrationAuditApi {
 
 /**
  * What the Electron preload exposes as `window.calibrationAudit`. Neither a DataTransfer nor (before
- * Electron 29) a File can cross the context bridge, so the preload watches drops itself and hands the
- * renderer the dropped paths; the renderer does the rest.
+ * Electron 29) a File can cross the context bridge, so the preload watches drops itself: it turns the
+ * latest drop's files into paths (webUtils, or File.path before Electron 29) and has the main process
+ * grant them, so that the service opens them (and nothing the page merely names).
  */
 export interface PreloadBridge extends CalibrationAuditApi {
-  /** The paths of the files and folders in the page's latest drop ('' for one with no path). */
-  droppedPaths(): string[];
+  /** Grants the page's latest drop and returns it as one input (several files: their folder). */
+  grantDroppedFiles(): Promise<InputRef>;
 }

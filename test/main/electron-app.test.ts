@@ -179,6 +179,25 @@ describe('the app in a real Electron window', () => {
     expect(backend).toBe('tensorflow');
   }, 180_000);
 
+  it('opens only what was dropped or chosen: a path the page merely names is refused', async () => {
+    const refusal = await page.evaluate(async () => {
+      const api = (
+        window as unknown as {
+          calibrationAudit: {
+            inspectModel(input: { path: string; label: string }): Promise<unknown>;
+          };
+        }
+      ).calibrationAudit;
+      try {
+        await api.inspectModel({ path: '/etc', label: 'etc' });
+        return 'opened';
+      } catch (error) {
+        return String((error as Error).message);
+      }
+    });
+    expect(refusal).toMatch(/was not opened in this window/);
+  });
+
   it('exports the audit as a PDF through printToPDF, holding the verdict', async () => {
     const target = path.join(await tempDir('calibration-audit-electron-pdf-'), 'audit.pdf');
     await app.evaluate(({ dialog }, file) => {

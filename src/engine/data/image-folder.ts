@@ -112,7 +112,8 @@ export async function openImageFolder(
   const hash = createHash('sha256').update('image-folder\0');
   const readable: string[] = [];
   const readableClasses: number[] = [];
-  const skipped: SkippedFile[] = [];
+  // Links that were not followed (see folder-scan.ts) are listed with the unreadable files.
+  const skipped: SkippedFile[] = [...scan.skipped];
   const countsPerClass = new Array<number>(options.numClasses).fill(0);
   for (const { relPath, classFolder } of scan.files) {
     signal?.throwIfAborted();

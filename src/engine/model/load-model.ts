@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { cloneJson } from '../../shared/clone-json';
 import * as tf from '@tensorflow/tfjs';
+import { printablePath } from '../excerpt';
 import { InputError } from '../input-error';
 import { readModelJson, type ModelFormat, type ModelJsonFile } from './model-json';
 import type { ModelSummary } from '../../shared/audit-document';
@@ -129,12 +130,16 @@ async function loadWithTfjs(
 
 function describeTfjsLoadError(file: string, error: unknown): Error {
   if (error instanceof InputError) return error;
-  const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+  // TF.js's messages may carry names and values from the file: one line, escaped, capped.
+  const message = printablePath(
+    (error instanceof Error ? error.message : String(error)).split('\n')[0],
+    300,
+  );
   const unknownLayer = /Unknown layer: (\w+)/.exec(message);
   if (unknownLayer) {
     return new InputError(
       file,
-      `uses the layer class '${unknownLayer[1]}', which TF.js Layers does not know (a custom layer must be registered, or convert the model without it).`,
+      `uses the layer class '${unknownLayer[1].slice(0, 80)}', which TF.js Layers does not know (a custom layer must be registered, or convert the model without it).`,
     );
   }
   if (/batchInputShape or an inputShape/.test(message)) {

@@ -1,7 +1,8 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { InputError } from '../input-error';
+import { notTextReason, SNIFF_BYTES } from '../data/sniff';
 
 export type ModelFormat = 'layers' | 'graph';
 
@@ -27,7 +28,7 @@ export async function readModelJson(location: string): Promise<ModelJsonFile> {
   const info = await stat(target).catch(() => null);
   if (!info) throw new InputError(location, 'does not exist.');
   const file = info.isDirectory() ? await findModelJson(target) : target;
-  const bytes = await readFile(file);
+  const bytes = await readJsonBytes(file);
   const json = parseModelJson(file, bytes);
   return { file, folder: path.dirname(file), bytes, json, format: detectFormat(json) };
 }
@@ -37,7 +38,10 @@ async function findModelJson(folder: string): Promise<string> {
   if (names.includes('model.json')) return path.join(folder, 'model.json');
   const candidates: string[] = [];
   for (const name of names.filter((n) => !NOT_MODEL_JSON.has(n)).sort()) {
-    const text = await readFile(path.join(folder, name), 'utf8').catch(() => '');
+    const text = await readJsonBytes(path.join(folder, name)).then(
+      (bytes) => bytes.toString('utf8'),
+      () => '',
+    );
     if (text.includes('"modelTopology"')) candidates.push(name);
   }
   if (candidates.length === 1) return path.join(folder, candidates[0]);
@@ -53,16 +57,45 @@ async function findModelJson(folder: string): Promise<string> {
   );
 }
 
+/** Largest model JSON read; the weights live in their own files, so a topology is far smaller. */
+export const MAX_MODEL_JSON_BYTES = 128 * 1024 * 1024;
+
+/**
+ * The JSON file's bytes, once its size and first bytes say it can be JSON text: a binary file (a
+ * .keras ZIP, an HDF5 file, NUL bytes) or an oversized one is refused before it is read whole.
+ */
+async function readJsonBytes(file: string): Promise<Buffer> {
+  const handle = await open(file, 'r').catch(() => {
+    throw new InputError(file, 'cannot be read.');
+  });
+  try {
+    const { size } = await handle.stat();
+    if (size > MAX_MODEL_JSON_BYTES) {
+      throw new InputError(
+        file,
+        `is ${Math.round(size / 2 ** 20)} MiB, too large to be a model's JSON (at most ${MAX_MODEL_JSON_BYTES / 2 ** 20} MiB).`,
+      );
+    }
+    const head = Buffer.alloc(Math.min(size, SNIFF_BYTES));
+    await handle.read(head, 0, head.length, 0);
+    const binary = notTextReason(head);
+    if (binary) throw new InputError(file, `${binary}, not a TF.js model's JSON.`);
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
+}
+
 function parseModelJson(file: string, bytes: Buffer): tf.io.ModelJSON {
   if (bytes.length === 0) throw new InputError(file, 'File has no content.');
   let json: unknown;
   try {
     json = JSON.parse(bytes.toString('utf8'));
   } catch (error) {
-    throw new InputError(
-      file,
-      `is not valid JSON, possibly truncated (${(error as Error).message}).`,
-    );
+    // V8's message quotes the text around the mistake raw; only its position is kept.
+    const at = /position (\d+)/.exec((error as Error).message)?.[1];
+    const where = at === undefined ? '' : ` (at character ${at})`;
+    throw new InputError(file, `is not valid JSON, possibly truncated${where}.`);
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new InputError(file, 'is not a TF.js model: the JSON is not an object.');

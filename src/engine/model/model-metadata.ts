@@ -52,7 +52,12 @@ function applyMetadataJson(metadata: ModelMetadata, file: string, text: string):
   try {
     json = JSON.parse(text) as Record<string, unknown>;
   } catch (error) {
-    throw new InputError(file, `is not valid JSON (${(error as Error).message}).`);
+    // V8's message quotes the text around the mistake raw; only its position is kept.
+    const at = /position (\d+)/.exec((error as Error).message)?.[1];
+    throw new InputError(
+      file,
+      `is not valid JSON${at === undefined ? '' : ` (at character ${at})`}.`,
+    );
   }
   const labels = json.labels ?? json.classNames;
   if (Array.isArray(labels) && labels.length > 0) {
