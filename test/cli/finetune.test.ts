@@ -106,7 +106,7 @@ describe('calibration-audit finetune on a slice of the demo', () => {
       Math.log((1 - document.alpha + document.alpha / 10) / (document.alpha / 10)),
       10,
     );
-    expect(document.provenance.backend).toBe('wasm');
+    expect(document.provenance.backend).toBe('tensorflow');
     expect(document.provenance.modelFingerprint).toMatch(/^[0-9a-f]{64}$/);
   });
 
