@@ -1,3 +1,4 @@
+import type { ModelFormat } from './model-formats';
 import type { CalibrationReport, FlaggedClass, FlaggedSample, PerClassStats } from '../core/types';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -24,7 +25,7 @@ export interface Provenance {
 export interface ModelSummary {
   file: string;
   name: string;
-  format: 'layers' | 'graph';
+  format: ModelFormat;
   inputShape: number[];
   numClasses: number;
   classNames: string[] | null;

@@ -1,9 +1,11 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
+import type { ModelFormat } from '../../shared/model-formats';
 import { InputError } from '../input-error';
 
-export type ModelFormat = 'layers' | 'graph';
+/** The two TF.js formats (see shared/model-formats.ts for every format). */
+export type TfjsFormat = Extract<ModelFormat, 'layers' | 'graph'>;
 
 export interface ModelJsonFile {
   /** Absolute path of the model's JSON file. */
@@ -12,11 +14,11 @@ export interface ModelJsonFile {
   folder: string;
   bytes: Buffer;
   json: tf.io.ModelJSON;
-  format: ModelFormat;
+  format: TfjsFormat;
 }
 
 /** Files in a model folder that are JSON but never the model itself. */
-const NOT_MODEL_JSON = new Set(['metadata.json', 'package.json', 'labels.json']);
+export const NOT_MODEL_JSON = new Set(['metadata.json', 'package.json', 'labels.json']);
 
 /**
  * Finds and parses the model's JSON: `model.json`, or the one `NAME.json` holding a `modelTopology`
@@ -69,6 +71,12 @@ function parseModelJson(file: string, bytes: Buffer): tf.io.ModelJSON {
   }
   const record = json as Record<string, unknown>;
   if (typeof record.modelTopology !== 'object' || record.modelTopology === null) {
+    if (typeof record.class_name === 'string' && typeof record.config === 'object') {
+      throw new InputError(
+        file,
+        'is a Keras architecture JSON (model.to_json()) without weights, not a TF.js model (no modelTopology); save the whole model with model.save("model.keras").',
+      );
+    }
     throw new InputError(file, 'is not a TF.js model: it has no modelTopology.');
   }
   if (!Array.isArray(record.weightsManifest)) {
@@ -77,7 +85,7 @@ function parseModelJson(file: string, bytes: Buffer): tf.io.ModelJSON {
   return json as tf.io.ModelJSON;
 }
 
-function detectFormat(json: tf.io.ModelJSON): ModelFormat {
+function detectFormat(json: tf.io.ModelJSON): TfjsFormat {
   const topology = json.modelTopology as Record<string, unknown>;
   if (json.format === 'graph-model' || Array.isArray(topology.node)) return 'graph';
   return 'layers';

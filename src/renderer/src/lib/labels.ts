@@ -1,4 +1,5 @@
 import type { DatasetSummary, ModelSummary, OutputKind } from '../../../shared/audit-document';
+import { MODEL_FORMAT_LABELS } from '../../../shared/model-formats';
 import type { VerdictKind } from '../../../core/types';
 
 /** What a model's output is, in words (users mix up logits and probabilities). */
@@ -18,7 +19,7 @@ export function describeOutput(kind: OutputKind): string {
 }
 
 export function modelFormatLabel(format: ModelSummary['format']): string {
-  return format === 'layers' ? 'TF.js layers model' : 'TF.js graph model';
+  return MODEL_FORMAT_LABELS[format];
 }
 
 export function formatLabel(format: DatasetSummary['format']): string {
