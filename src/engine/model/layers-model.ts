@@ -20,8 +20,11 @@ export interface LayersSource {
   metadata: ModelMetadata;
   /** The model topology as the file holds it (Keras 2 or Keras 3 JSON form); not modified. */
   topology: Record<string, unknown>;
-  weightSpecs: tf.io.WeightsManifestEntry[];
-  weightData: ArrayBuffer;
+  /** TF.js weights by name (a TF.js folder's shards), ... */
+  weights:
+    | { specs: tf.io.WeightsManifestEntry[]; data: ArrayBuffer }
+    /** ... or a function that sets them on the built model (Keras files, layer by layer). */
+    | { assign(model: tf.LayersModel): void };
   weightFiles: string[];
   generatedBy?: string | null;
   convertedBy?: string | null;
@@ -40,19 +43,28 @@ export async function openLayersModel(source: LayersSource): Promise<LoadedModel
   normalizeKeras3Topology(original);
   const linear = structuredClone(original);
   const head = exposeLogits(linear);
+  const describe = source.describeError ?? ((e: unknown) => describeTfjsLoadError(source.file, e));
   let model: tf.LayersModel;
   try {
-    model = await tf.loadLayersModel(
-      tf.io.fromMemory({
-        modelTopology: linear,
-        weightSpecs: source.weightSpecs,
-        weightData: source.weightData,
-      }),
-    );
+    const weights = source.weights;
+    model =
+      'assign' in weights
+        ? await tf.models.modelFromJSON({
+            modelTopology: linear as tf.io.ModelJSON['modelTopology'],
+          })
+        : await tf.loadLayersModel(
+            tf.io.fromMemory({
+              modelTopology: linear,
+              weightSpecs: weights.specs,
+              weightData: weights.data,
+            }),
+          );
   } catch (error) {
-    throw (source.describeError ?? ((e: unknown) => describeTfjsLoadError(source.file, e)))(error);
+    throw describe(error);
   }
   try {
+    const weights = source.weights;
+    if ('assign' in weights) weights.assign(model);
     const inputShape = readInputShape(source.file, model);
     const run = (x: Float32Array, count: number) => runBatch(model, x, count, inputShape);
     const { kind, numClasses } = await probeOutput(source.file, run, inputShape, head.kind);
