@@ -15,7 +15,9 @@ Writes (all small):
   keras3-nested.keras        Teachable-Machine-shaped: Sequential[ base Functional, head Sequential ]
   tfkeras-cnn.h5             a Keras 2 (tf_keras) Functional CNN with Add, legacy HDF5
   onnx-cnn.onnx              an ONNX CNN (NCHW input, logits output) built with the onnx helper API
+  onnx-cnn-nhwc.onnx         the same CNN with an NHWC input and a Softmax output named output_0
   sklearn-tabular.onnx       StandardScaler + LogisticRegression via skl2onnx (zipmap=False)
+  sklearn-zipmap.onnx        the same pipeline with skl2onnx's default ZipMap output (refused, with a hint)
   tabular.csv                its test set (feature columns f0..f5 and a label column)
   expected.json              every model's probabilities, accuracy and ECE (15 bins) on its inputs
 """
@@ -209,6 +211,24 @@ def main():
     e = np.exp(logits - logits.max(axis=1, keepdims=True))
     expected["models"]["onnx-cnn.onnx"] = summary(e / e.sum(axis=1, keepdims=True), test_y)
 
+    # The same CNN taking NHWC images (as a TensorFlow export does), with a Softmax at the end and
+    # an output name that says nothing: the layout and the probabilities must be found.
+    nhwc_nodes = [helper.make_node("Transpose", ["image"], ["input"], perm=[0, 3, 1, 2])] + nodes
+    nhwc_nodes.append(helper.make_node("Softmax", ["logits"], ["output_0"], axis=1))
+    nhwc_graph = helper.make_graph(
+        nhwc_nodes,
+        "onnx_cnn_nhwc",
+        [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["batch", 28, 28, 1])],
+        [helper.make_tensor_value_info("output_0", TensorProto.FLOAT, ["batch", 10])],
+        inits,
+    )
+    nhwc_model = helper.make_model(nhwc_graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="make-model-fixtures")
+    nhwc_model.ir_version = 8
+    onnx.checker.check_model(nhwc_model)
+    onnx.save(nhwc_model, os.path.join(ROOT, "onnx-cnn-nhwc.onnx"))
+    session = ort.InferenceSession(os.path.join(ROOT, "onnx-cnn-nhwc.onnx"), providers=["CPUExecutionProvider"])
+    expected["models"]["onnx-cnn-nhwc.onnx"] = summary(session.run(None, {"image": xte})[0], test_y)
+
     # scikit-learn pipeline on a tabular CSV, exported by skl2onnx with zipmap disabled.
     from sklearn.datasets import make_classification
     from sklearn.linear_model import LogisticRegression
@@ -234,6 +254,11 @@ def main():
     expected["models"]["sklearn-tabular.onnx"]["sklearnProbs"] = [
         [float(f"{v:.8g}") for v in row] for row in pipe.predict_proba(Xt)
     ]
+
+    # The same pipeline exported with skl2onnx's default ZipMap (probabilities as a list of dicts).
+    zipped = to_onnx(pipe, Xt[:1], target_opset=15)
+    with open(os.path.join(ROOT, "sklearn-zipmap.onnx"), "wb") as f:
+        f.write(zipped.SerializeToString())
 
     with open(os.path.join(ROOT, "expected.json"), "w") as f:
         json.dump(expected, f, indent=None, separators=(",", ":"))

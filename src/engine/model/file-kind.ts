@@ -116,7 +116,7 @@ function isSafetensors(head: Uint8Array): boolean {
  * ONNX ModelProto: protobuf starting with field 1 (ir_version, varint) and then producer_name
  * (field 2) or an opset/graph field; a loose check used only to name the file.
  */
-function looksLikeOnnx(head: Uint8Array): boolean {
+export function looksLikeOnnx(head: Uint8Array): boolean {
   if (head[0] !== 0x08 || head[1] === undefined || head[1] > 12) return false;
   const next = head[2];
   return next === 0x12 || next === 0x1a || next === 0x22 || next === 0x3a || next === 0x42;

@@ -10,13 +10,19 @@ import {
 } from './model-loader';
 import { kerasLoader } from './formats/keras';
 import { kerasH5Loader } from './formats/keras-h5';
+import { onnxLoader } from './formats/onnx';
 import { tfjsLoader } from './formats/tfjs';
 
 /**
  * The model formats, tried in this order (Netron's ModelFactoryService). Adding a format is one
  * module under formats/ and one entry here (and its label in shared/model-formats.ts).
  */
-export const MODEL_LOADERS: readonly ModelLoader[] = [tfjsLoader, kerasLoader, kerasH5Loader];
+export const MODEL_LOADERS: readonly ModelLoader[] = [
+  tfjsLoader,
+  kerasLoader,
+  kerasH5Loader,
+  onnxLoader,
+];
 
 /** Model files a folder may hold instead of a TF.js model.json. */
 const MODEL_FILE_EXTENSIONS = ['.keras', '.h5', '.hdf5', '.onnx'];
