@@ -10,6 +10,7 @@ export interface FinetuneArgs {
   dataPath?: string;
   trainDataPath?: string;
   labelColumn?: string;
+  classNames?: string[];
   scaling?: PixelScaling;
   backend?: BackendName;
   /** One alpha, or several for a sweep. */

@@ -87,6 +87,8 @@ export interface FinetuneRequest {
   /** A separate fine-tuning set; then the labelled set only gives calibration and evaluation. */
   trainDataPath?: string;
   labelColumn?: string;
+  /** Class names for the model's outputs, in order (`--classes`); over files beside the model. */
+  classNames?: string[];
   /** Overrides what the model folder says; default [0, 1]. */
   scaling?: PixelScaling;
   backend?: BackendName;
@@ -170,7 +172,7 @@ export async function runFinetune(
   const settings = resolveSettings(request);
   progress({ phase: 'loading' });
   const backend = await selectBackend(request.backend);
-  const original = await loadModel(request.modelPath);
+  const original = await loadModel(request.modelPath, { classNames: request.classNames });
   let kept: { alpha: number; model: LoadedModel } | null = null;
   try {
     const head = checkFinetunable(original);
@@ -226,7 +228,7 @@ export async function runFinetune(
     for (const [index, alpha] of runAlphas.entries()) {
       const isCandidate = settings.alphas.includes(alpha);
       const arm: TrainedArmName = alpha === 0 ? 'control' : 'smoothed';
-      const copy = await loadModel(request.modelPath);
+      const copy = await loadModel(request.modelPath, { classNames: request.classNames });
       let keep = false;
       try {
         trainable = prepareTrainableModel(trainableOf(copy).model, settings.layers, info.file);
