@@ -32,6 +32,11 @@ export interface ModelSummary {
   parameters: number;
   output: OutputKind;
   fingerprint: string;
+  /**
+   * Why the model cannot be fine-tuned (one sentence that follows its file name, e.g. an ONNX
+   * model); null or absent when it can.
+   */
+  notTrainable?: string | null;
 }
 
 export interface DatasetSummary {

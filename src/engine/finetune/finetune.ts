@@ -587,7 +587,7 @@ function trainableOf(model: LoadedModel): TrainableCapability {
   if (model.trainable) return model.trainable;
   throw new InputError(
     model.info.file,
-    model.notTrainable ??
+    model.info.notTrainable ??
       'cannot be fine-tuned in this format; fine-tuning needs a Keras or TF.js Layers model.',
   );
 }

@@ -81,6 +81,7 @@ export async function openLayersModel(source: LayersSource): Promise<LoadedModel
       output: kind,
       preprocessing: { scaling: source.metadata.scaling, crop: source.metadata.crop },
       weightFiles: source.weightFiles,
+      notTrainable: null,
     };
     return {
       info,

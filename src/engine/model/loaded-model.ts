@@ -29,6 +29,8 @@ export interface ModelInfo {
    * (null: the CSV's feature columns are used in the file's order).
    */
   featureColumns?: string[] | null;
+  /** Why this model cannot be fine-tuned (one sentence after its file name); null when it can. */
+  notTrainable: string | null;
 }
 
 /**
@@ -49,7 +51,7 @@ export interface TrainableCapability {
 /**
  * An opened model, whatever its format. Its face has no tfjs types: hosts, the audit and the data
  * pipeline only see info, predict and dispose. A model that can be fine-tuned says so with
- * `trainable`; one that cannot says why in `notTrainable` (one sentence).
+ * `trainable`; one that cannot says why in `info.notTrainable` (one sentence).
  */
 export interface LoadedModel {
   info: ModelInfo;
@@ -57,7 +59,6 @@ export interface LoadedModel {
   predict(x: Float32Array, count: number): Promise<ClassScores>;
   dispose(): void;
   trainable?: TrainableCapability;
-  notTrainable?: string;
 }
 
 /** The part of ModelInfo that hosts show and audits record. */
@@ -72,5 +73,6 @@ export function summariseModel(info: ModelInfo): ModelSummary {
     parameters: info.parameters,
     output: info.output,
     fingerprint: info.fingerprint,
+    notTrainable: info.notTrainable,
   };
 }

@@ -151,12 +151,12 @@ async function describeSession(
     preprocessing: { scaling: metadata.scaling, crop: metadata.crop },
     weightFiles: [file],
     featureColumns: null,
+    notTrainable: ONNX_NOT_TRAINABLE,
   };
   return {
     info,
     predict: async (x, count) => toClassScores(await run(x, count), count, kind),
     dispose: () => void session.release(),
-    notTrainable: ONNX_NOT_TRAINABLE,
   };
 }
 

@@ -97,13 +97,13 @@ async function openTfjsModel(location: string, options: ModelOpenOptions): Promi
       output: kind,
       preprocessing: { scaling: metadata.scaling, crop: metadata.crop },
       weightFiles: shards.map((s) => s.file),
+      notTrainable:
+        'is a TF.js graph model, which cannot be trained; fine-tuning needs a TF.js Layers model (format layers-model).',
     };
     return {
       info,
       predict: async (x, count) => toClassScores(await run(x, count), count, kind),
       dispose: () => model.dispose(),
-      notTrainable:
-        'is a TF.js graph model, which cannot be trained; fine-tuning needs a TF.js Layers model (format layers-model).',
     };
   } catch (error) {
     model.dispose();

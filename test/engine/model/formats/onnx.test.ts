@@ -61,7 +61,7 @@ describe('ONNX models: what is not offered, and inputs that cannot be used', () 
   it('is not fine-tuned, and says why in one sentence', async () => {
     const model = await loadModel(path.join(MODEL_FIXTURES, 'onnx-cnn.onnx'));
     expect(model.trainable).toBeUndefined();
-    expect(model.notTrainable).toBe(ONNX_NOT_TRAINABLE);
+    expect(model.info.notTrainable).toBe(ONNX_NOT_TRAINABLE);
     model.dispose();
     const error = await failure(
       runFinetune({ modelPath: path.join(MODEL_FIXTURES, 'onnx-cnn.onnx'), dataPath: FASHION_200 }),
