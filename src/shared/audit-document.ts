@@ -46,6 +46,8 @@ export interface DatasetSummary {
   countsPerClass: number[];
   fingerprint: string;
   skipped: { file: string; reason: string }[];
+  /** A CSV of features: the columns fed to the model, in order (matched by count and order). */
+  featureColumns?: string[];
 }
 
 export interface NamedFlaggedSample extends FlaggedSample {

@@ -47,6 +47,10 @@ describe.each([
     expect(document.model.output).toBe(output);
     expect(document.model.inputShape).toEqual(inputShape);
     expect(document.model.parameters).toBeGreaterThan(0);
+    // A CSV of features says which columns it fed the model, in order.
+    if (inputShape.length === 1) {
+      expect(document.dataset.featureColumns).toEqual(['f0', 'f1', 'f2', 'f3', 'f4', 'f5']);
+    }
     expect(maxDifference(samples.probs, expected.probs)).toBeLessThan(1e-4);
     if (expected.sklearnProbs) {
       // scikit-learn's own predict_proba, through skl2onnx and onnxruntime.
