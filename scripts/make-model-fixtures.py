@@ -12,6 +12,8 @@ Writes (all small):
   keras3-cnn.keras           Keras 3 Sequential CNN (Conv2D, BatchNormalization, MaxPooling2D,
                              Flatten, Dropout, Dense softmax)
   keras3-cnn.h5              the same model saved by Keras 3 as legacy HDF5
+  keras3-layers.keras/.h5    Functional: Rescaling, AveragePooling2D, Reshape, Conv1D, GlobalMaxPooling1D,
+                             LSTM, GRU, Concatenate, LayerNormalization, Dense
   keras3-nested.keras        Teachable-Machine-shaped: Sequential[ base Functional, head Sequential ]
   tfkeras-cnn.h5             a Keras 2 (tf_keras) Functional CNN with Add, legacy HDF5
   onnx-cnn.onnx              an ONNX CNN (NCHW input, logits output) built with the onnx helper API
@@ -129,6 +131,29 @@ def main():
         keras.models.load_model(os.path.join(ROOT, "keras3-cnn.h5"), compile=False).predict(xte, verbose=0),
         test_y,
     )
+
+    # More layer kinds, Functional with three branches: Rescaling, Reshape, Conv1D + pooling, LSTM,
+    # GRU (reset_after=False: TF.js has no reset_after=True), Concatenate, LayerNormalization.
+    keras.utils.set_random_seed(SEED)
+    zi = keras.Input(shape=(28, 28, 1), name="pixels")
+    z = L.Rescaling(2.0, offset=-1.0, name="rescale")(zi)
+    z = L.AveragePooling2D(2, name="avg")(z)
+    z = L.Reshape((14, 14), name="rows")(z)
+    za = L.Conv1D(6, 3, activation="relu", name="conv1d")(z)
+    za = L.GlobalMaxPooling1D(name="gmp")(za)
+    zb = L.LSTM(5, name="lstm")(z)
+    zc = L.GRU(4, reset_after=False, name="gru")(z)
+    z = L.Concatenate(name="concat")([za, zb, zc])
+    z = L.LayerNormalization(name="ln")(z)
+    z = L.Dense(12, activation="relu", name="hidden")(z)
+    zo = L.Dense(10, activation="softmax", name="out")(z)
+    zoo = keras.Model(zi, zo, name="zoo")
+    zoo.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy")
+    zoo.fit(xtr, train_y, epochs=3, batch_size=64, verbose=0)
+    zoo.save(os.path.join(ROOT, "keras3-layers.keras"))
+    zoo.save(os.path.join(ROOT, "keras3-layers.h5"))
+    expected["models"]["keras3-layers.keras"] = summary(zoo.predict(xte, verbose=0), test_y)
+    expected["models"]["keras3-layers.h5"] = expected["models"]["keras3-layers.keras"]
 
     # Teachable Machine's image model: Sequential[ Functional base, Sequential head ending in softmax ].
     inp = keras.Input(shape=(28, 28, 1), name="image")

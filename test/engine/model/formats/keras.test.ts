@@ -38,6 +38,8 @@ describe.each([
   ['keras3-cnn.h5', 'keras-h5'],
   ['tfkeras-cnn.h5', 'keras-h5'],
   ['keras3-nested.keras', 'keras'],
+  ['keras3-layers.keras', 'keras'],
+  ['keras3-layers.h5', 'keras-h5'],
 ])('%s', (name, format) => {
   it("audits with Keras's own probabilities, accuracy and ECE", async () => {
     const expected = expectedFor(name);
