@@ -1,5 +1,3 @@
-import h5wasm from 'h5wasm/node';
-
 /**
  * Read-only access to an HDF5 file through h5wasm (the HDF5 C library compiled to WebAssembly; its
  * Node build reads the real file system). Only what the Keras loaders need: groups, string
@@ -19,12 +17,23 @@ export interface Hdf5Reader {
   close(): void;
 }
 
-let ready: Promise<unknown> | null = null;
+type H5wasm = typeof import('h5wasm/node').default;
+let loading: Promise<H5wasm> | null = null;
+
+/** h5wasm (4 MB of JS and WebAssembly) is loaded on first use, not when the engine starts. */
+function loadH5wasm(): Promise<H5wasm> {
+  loading ??= import('h5wasm/node').then(async (module) => {
+    const wasm = await module.default.ready;
+    // HDF5 errors become thrown JS errors instead of a stack printed to stderr.
+    wasm.activate_throwing_error_handler();
+    return module.default;
+  });
+  return loading;
+}
 
 /** Opens an HDF5 file for reading; throws when h5wasm cannot open it. */
 export async function openHdf5(file: string): Promise<Hdf5Reader> {
-  ready ??= h5wasm.ready;
-  await ready;
+  const h5wasm = await loadH5wasm();
   const h5 = new h5wasm.File(file, 'r');
   const get = (path: string) => (path === '' || path === '/' ? h5 : h5.get(path));
   const attributes = (path: string) => {
@@ -66,4 +75,12 @@ export async function openHdf5(file: string): Promise<Hdf5Reader> {
       h5.close();
     },
   };
+}
+
+/** An h5wasm error in a few words: HDF5's innermost reason ("Not an HDF5 file"), never a stack. */
+export function describeHdf5Error(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const reasons = [...text.matchAll(/minor: ([^\n]+)/g)].map((m) => m[1].trim());
+  const reason = reasons.length > 0 ? reasons[reasons.length - 1] : text.split('\n')[0];
+  return reason.replace(/[^\x20-\x7e]/g, '?').slice(0, 200);
 }

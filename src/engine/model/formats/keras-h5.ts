@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { InputError } from '../../input-error';
 import { describeUnopenable } from '../file-kind';
-import { openHdf5 } from '../hdf5';
+import { describeHdf5Error, openHdf5 } from '../hdf5';
 import { openKerasModel, parseKerasConfig } from '../keras-model';
 import { assignLegacyWeights } from '../keras-weights';
 import { startsWith, type ModelLoader } from '../model-loader';
@@ -22,7 +22,10 @@ export const kerasH5Loader: ModelLoader = {
   async open(location, match, options) {
     const file = location.given;
     const h5 = await openHdf5(match.file).catch((error: unknown) => {
-      throw new InputError(file, `is an HDF5 file that cannot be read (${String(error)}).`);
+      throw new InputError(
+        file,
+        `is an HDF5 file that cannot be read (${describeHdf5Error(error)}).`,
+      );
     });
     try {
       const text = h5.stringAttribute('', 'model_config');

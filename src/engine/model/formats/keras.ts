@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { unzipSync } from 'fflate';
 import { InputError } from '../../input-error';
-import { openHdf5 } from '../hdf5';
+import { describeHdf5Error, openHdf5 } from '../hdf5';
 import { openKerasModel, parseKerasConfig } from '../keras-model';
 import { assignKeras3Weights } from '../keras-weights';
 import { startsWith, type ModelLoader } from '../model-loader';
@@ -53,7 +53,7 @@ export const kerasLoader: ModelLoader = {
       const h5 = await openHdf5(weightsFile).catch((error: unknown) => {
         throw new InputError(
           file,
-          `has a model.weights.h5 that cannot be read as HDF5 (${String(error)}).`,
+          `has a model.weights.h5 that cannot be read as HDF5 (${describeHdf5Error(error)}).`,
         );
       });
       try {

@@ -1,6 +1,6 @@
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { zipSync } from 'fflate';
+import { unzipSync, zipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runAudit } from '../../../../src/engine/audit';
 import { runFinetune } from '../../../../src/engine/finetune/finetune';
@@ -143,11 +143,12 @@ describe('Keras files: class names and problems', () => {
       },
     };
     const file = path.join(dir, 'custom.keras');
+    const real = unzipSync(await readFile(path.join(MODEL_FIXTURES, 'keras3-cnn.keras')));
     await writeFile(
       file,
       zipSync({
         'config.json': new TextEncoder().encode(JSON.stringify(config)),
-        'model.weights.h5': new Uint8Array(8),
+        'model.weights.h5': real['model.weights.h5'],
       }),
     );
     const error = await failure(loadModel(file));
@@ -170,5 +171,28 @@ describe('Keras files: class names and problems', () => {
     const other = path.join(dir, 'other.keras');
     await writeFile(other, zipSync({ 'readme.txt': new TextEncoder().encode('hi') }));
     expect((await failure(loadModel(other))).problem).toMatch(/zip archive without config\.json/);
+  });
+});
+
+describe('damaged Keras files', () => {
+  it('names a truncated .h5 in one line, without HDF5 error stacks', async () => {
+    const file = path.join(dir, 'truncated.h5');
+    const bytes = await readFile(path.join(MODEL_FIXTURES, 'tfkeras-cnn.h5'));
+    await writeFile(file, bytes.subarray(0, 2000));
+    const error = await failure(loadModel(file));
+    expect(error.file).toBe(file);
+    expect(error.message.split('\n')).toHaveLength(1);
+    expect(error.problem).not.toMatch(/HDF5-DIAG|#000/);
+  });
+
+  it('names a weights-only .h5 by what it is', async () => {
+    const folder = path.join(dir, 'weights-only');
+    await mkdir(folder, { recursive: true });
+    // model.weights.h5 from inside a .keras archive: HDF5 without a model_config.
+    const entries = unzipSync(await readFile(path.join(MODEL_FIXTURES, 'keras3-cnn.keras')));
+    const file = path.join(folder, 'model.weights.h5');
+    await writeFile(file, entries['model.weights.h5']);
+    const error = await failure(loadModel(file));
+    expect(error.problem).toMatch(/HDF5 file but not a Keras model \(no model_config/);
   });
 });
