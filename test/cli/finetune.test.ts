@@ -158,7 +158,7 @@ describe('calibration-audit finetune errors', () => {
 
   it('lists finetune in the help', async () => {
     const help = await cli('--help');
-    expect(help.stdout).toMatch(/calibration-audit finetune --model DIR --data PATH/);
+    expect(help.stdout).toMatch(/calibration-audit finetune --model PATH --data PATH/);
     expect(help.stdout).toMatch(/--alpha A/);
   });
 });
