@@ -43,7 +43,7 @@ Audit options:
 
 Fine-tune options (label smoothing, compared with the original, an α = 0 fine-tune and
 temperature scaling on an evaluation part none of them was tuned or calibrated on):
-  --model DIR, --data PATH  the model and its labelled set (split, stratified and seeded, into
+  --model PATH, --data PATH  the model and its labelled set (split, stratified and seeded, into
                           fine-tune 50% / calibration 25% / evaluation 25%)
   --demo                  the built-in demo model and test set instead of --model and --data
   --alpha A               label smoothing alpha in [0, 1) (default 0.1); a comma-separated list
@@ -113,7 +113,7 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
   });
   if (values.help) return { command: 'help' };
   if (command === 'audit' && (!values.model || !values.data)) {
-    throw new UsageError('audit needs --model DIR and --data PATH.');
+    throw new UsageError('audit needs --model PATH and --data PATH.');
   }
   if (command === 'demo' && (values.model || values.data)) {
     throw new UsageError('demo audits the built-in demo; use audit for --model and --data.');

@@ -24,11 +24,6 @@ export interface ModelInfo {
   output: OutputKind;
   preprocessing: { scaling: PixelScaling | null; crop: 'center' | 'none' | null };
   weightFiles: string[];
-  /**
-   * For a tabular model: the CSV feature columns it reads, in order, when the model names them
-   * (null: the CSV's feature columns are used in the file's order).
-   */
-  featureColumns?: string[] | null;
   /** Why this model cannot be fine-tuned (one sentence after its file name); null when it can. */
   notTrainable: string | null;
 }

@@ -150,7 +150,6 @@ async function describeSession(
     output: kind,
     preprocessing: { scaling: metadata.scaling, crop: metadata.crop },
     weightFiles: [file],
-    featureColumns: null,
     notTrainable: ONNX_NOT_TRAINABLE,
   };
   return {
