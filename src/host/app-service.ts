@@ -114,6 +114,7 @@ export function createAppService({
 
   return {
     demo: async () => demo,
+    engineBackend: () => engine.call('backend', {}),
     inspectModel: (model) => engine.call('inspectModel', { modelPath: model.path }),
     inspectTestSet: (testSet, model) =>
       engine.call('inspectTestSet', { dataPath: testSet.path, modelPath: model.path }),

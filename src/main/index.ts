@@ -319,7 +319,7 @@ function createWindow(): void {
 app.whenReady().then(async () => {
   hardenApp();
   const engine = new EngineClient(
-    utilityProcessTransport(path.join(__dirname, 'engine-process.js')),
+    utilityProcessTransport(path.join(__dirname, 'engine-process.cjs')),
   );
   // A history that cannot be opened leaves the app working; the history view says why.
   const history = await AppHistory.open(path.join(app.getPath('userData'), 'history.sqlite'));

@@ -1,4 +1,10 @@
-import type { AuditDocument, DatasetSummary, ModelSummary, PixelScaling } from './audit-document';
+import type {
+  AuditDocument,
+  BackendName,
+  DatasetSummary,
+  ModelSummary,
+  PixelScaling,
+} from './audit-document';
 import type { FinetuneDocument, FinetuneEpoch } from './finetune-document';
 import type { AuditComparison, AuditSummary, FinetuneSummary, TrendPoint } from './history';
 
@@ -56,6 +62,8 @@ export interface CalibrationAuditApi {
   saveAuditAgain(auditId: string): Promise<SaveOutcome>;
   /** The same for a finished fine-tune. */
   saveFinetuneAgain(finetuneId: string): Promise<SaveOutcome>;
+  /** The tfjs backend the engine runs on (native TensorFlow, WebAssembly or plain JS) and why not a faster one. */
+  engineBackend(): Promise<EngineBackend>;
   /** The history database: where it is, and whether audits are being saved to it. */
   historyStatus(): Promise<HistoryStatus>;
   /** Opens the history again (after the program that locked it has closed, say). */
@@ -234,4 +242,11 @@ export type HostEvent = AuditEvent | FinetuneEvent;
 
 export function isFinetuneEvent(event: HostEvent): event is FinetuneEvent {
   return event.type.startsWith('finetune-');
+}
+
+/** The backend the engine picked: the fastest that loaded, with why each faster one did not. */
+export interface EngineBackend {
+  name: BackendName;
+  /** E.g. "tensorflow: @tensorflow/tfjs-node is not installed …". */
+  fallbacks: string[];
 }

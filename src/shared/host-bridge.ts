@@ -10,9 +10,11 @@ export interface HostBridge extends CalibrationAuditApi {
 }
 
 /**
- * What the Electron preload exposes as `window.calibrationAudit`. A DataTransfer cannot cross the
- * context bridge but a File can, so the preload turns files into paths and the renderer does the rest.
+ * What the Electron preload exposes as `window.calibrationAudit`. Neither a DataTransfer nor (before
+ * Electron 29) a File can cross the context bridge, so the preload watches drops itself and hands the
+ * renderer the dropped paths; the renderer does the rest.
  */
 export interface PreloadBridge extends CalibrationAuditApi {
-  pathsForFiles(files: File[]): string[];
+  /** The paths of the files and folders in the page's latest drop ('' for one with no path). */
+  droppedPaths(): string[];
 }

@@ -29,6 +29,7 @@ export const IPC_CALLS = [
   'getReport',
   'saveAuditAgain',
   'saveFinetuneAgain',
+  'engineBackend',
   'historyStatus',
   'reopenHistory',
   'listAudits',

@@ -6,6 +6,7 @@ import { openLayersModel } from './layers-model';
 import type { LoadedModel } from './loaded-model';
 import { readModelMetadata, withClassNames } from './model-metadata';
 import type { ModelOpenOptions } from './model-loader';
+import { cloneJson } from '../../shared/clone-json';
 
 /** What the two Keras loaders (.keras and .h5) hand over once they have read their file. */
 export interface KerasFile {
@@ -37,7 +38,7 @@ export async function openKerasModel(
     format: keras.format,
     fingerprint,
     metadata,
-    topology: adaptKerasConfig(structuredClone(keras.config)),
+    topology: adaptKerasConfig(cloneJson(keras.config)),
     weights: { assign: keras.assign },
     weightFiles: [keras.file],
     generatedBy: `Keras (${path.basename(keras.file)})`,

@@ -8,6 +8,7 @@ import type { LoadedModel, ModelInfo } from './loaded-model';
 import type { ModelMetadata } from './model-metadata';
 import { exposeLogits } from './output-head';
 import { probeOutput, readInputShape, runBatch } from './tfjs-run';
+import { cloneJson } from '../../shared/clone-json';
 
 /** A Keras-style topology and its weights, from any file format that holds one. */
 export interface LayersSource {
@@ -39,9 +40,9 @@ export interface LayersSource {
  * folders, .keras, .h5).
  */
 export async function openLayersModel(source: LayersSource): Promise<LoadedModel> {
-  const original = structuredClone(source.topology);
+  const original = cloneJson(source.topology);
   normalizeKeras3Topology(original);
-  const linear = structuredClone(original);
+  const linear = cloneJson(original);
   const head = exposeLogits(linear);
   const describe = source.describeError ?? ((e: unknown) => describeTfjsLoadError(source.file, e));
   let model: tf.LayersModel;

@@ -1,4 +1,9 @@
-import type { DatasetSummary, ModelSummary, OutputKind } from '../../../shared/audit-document';
+import type {
+  BackendName,
+  DatasetSummary,
+  ModelSummary,
+  OutputKind,
+} from '../../../shared/audit-document';
 import { MODEL_FORMAT_LABELS } from '../../../shared/model-formats';
 import type { VerdictKind } from '../../../core/types';
 
@@ -17,6 +22,13 @@ export function describeOutput(kind: OutputKind): string {
       return 'Sigmoid probability (binary)';
   }
 }
+
+/** Each engine backend in words; a record, so a new backend does not compile without a label. */
+export const BACKEND_LABELS: Record<BackendName, string> = {
+  tensorflow: 'native TensorFlow',
+  wasm: 'WebAssembly',
+  cpu: 'plain JS',
+};
 
 export function modelFormatLabel(format: ModelSummary['format']): string {
   return MODEL_FORMAT_LABELS[format];
