@@ -11,6 +11,7 @@ export type FileKind =
   | 'missing-tfjs'
   | 'saved-model'
   | 'zip'
+  | 'keras-zip'
   | 'pytorch-zip'
   | 'torchscript'
   | 'pickle'
@@ -42,6 +43,7 @@ export function sniffFileKind(location: ModelLocation): FileKind {
       return 'torchscript';
     }
     if (/data\.pkl/.test(text)) return 'pytorch-zip';
+    if (text.includes('config.json') || text.includes('model.weights.h5')) return 'keras-zip';
     return 'zip';
   }
   if (startsWith(head, HDF5) || [512, 1024, 2048].some((at) => startsWith(head, HDF5, at))) {
@@ -63,7 +65,7 @@ export function sniffFileKind(location: ModelLocation): FileKind {
 }
 
 /** One sentence: what the location is and what the user can do next. */
-export async function describeUnopenable(location: ModelLocation): Promise<string> {
+export function describeUnopenable(location: ModelLocation): string {
   const kind = sniffFileKind(location);
   switch (kind) {
     case 'missing-tfjs':
@@ -76,6 +78,8 @@ export async function describeUnopenable(location: ModelLocation): Promise<strin
       return 'is a TorchScript model, which this app cannot run; export it to ONNX (torch.onnx.export) or audit its predictions with --scores.';
     case 'pickle':
       return 'is a Python pickle (a PyTorch or scikit-learn model saved with pickle), which this app never unpickles; export it to ONNX (torch.onnx.export or skl2onnx) or audit its predictions with --scores.';
+    case 'keras-zip':
+      return 'is a Keras 3 model archive (a zip with config.json), not a TF.js model JSON; give it the extension .keras and open that file.';
     case 'zip':
       return `is a zip archive but not a Keras 3 .keras model (no config.json and model.weights.h5); unzip it and open the model inside (${OPENS}).`;
     case 'hdf5':

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import type { ModelFormat } from '../../shared/model-formats';
 import { InputError } from '../input-error';
+import { describeUnopenable } from './file-kind';
 
 /** The two TF.js formats (see shared/model-formats.ts for every format). */
 export type TfjsFormat = Extract<ModelFormat, 'layers' | 'graph'>;
@@ -57,14 +58,27 @@ async function findModelJson(folder: string): Promise<string> {
 
 function parseModelJson(file: string, bytes: Buffer): tf.io.ModelJSON {
   if (bytes.length === 0) throw new InputError(file, 'File has no content.');
+  const first = bytes.find((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09);
+  if (first !== 0x7b && first !== 0x5b) {
+    // Not JSON at all: say what it is (a Keras archive, HDF5, ONNX...), never its bytes.
+    const head = new Uint8Array(bytes.subarray(0, 4096));
+    const location = {
+      path: file,
+      given: file,
+      isDirectory: false,
+      head,
+      size: bytes.length,
+      entries: [],
+    };
+    throw new InputError(file, `is not JSON: it ${describeUnopenable(location)}`);
+  }
   let json: unknown;
   try {
     json = JSON.parse(bytes.toString('utf8'));
   } catch (error) {
-    throw new InputError(
-      file,
-      `is not valid JSON, possibly truncated (${(error as Error).message}).`,
-    );
+    // JSON.parse quotes the text near the error; keep it printable and short.
+    const reason = (error as Error).message.replace(/[^\x20-\x7e]/g, '?').slice(0, 160);
+    throw new InputError(file, `is not valid JSON, possibly truncated (${reason}).`);
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new InputError(file, 'is not a TF.js model: the JSON is not an object.');

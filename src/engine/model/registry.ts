@@ -69,7 +69,7 @@ export async function openModel(
       attempts.map((a) => ({ loader: a.loader, problem: a.error.message })),
     );
   }
-  throw new ModelOpenError(probe.given, await describeUnopenable(probe), []);
+  throw new ModelOpenError(probe.given, describeUnopenable(probe), []);
 }
 
 /** A folder no loader claims but holding exactly one model file: that file. */

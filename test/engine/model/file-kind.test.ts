@@ -31,6 +31,12 @@ const cases: [string, Buffer | string, string, RegExp][] = [
     /pickle.*never unpickles/,
   ],
   ['archive.zip', zipHeader('photos/cat.jpg'), 'zip', /zip archive but not a Keras 3 \.keras/],
+  [
+    'model-keras.zip',
+    zipHeader('config.json'),
+    'keras-zip',
+    /Keras 3 model archive.*extension \.keras/,
+  ],
   ['weights.h5', HDF5, 'hdf5', /HDF5 file but not a Keras model/],
   [
     'model.tflite',
@@ -68,7 +74,7 @@ describe('describeUnopenable', () => {
       await writeFile(file, bytes);
       const location = await probeLocation(file);
       expect(sniffFileKind(location)).toBe(kind);
-      const message = await describeUnopenable(location);
+      const message = describeUnopenable(location);
       expect(message).toMatch(pattern);
       // Printable ASCII only: no raw bytes of the file.
       expect(message).toMatch(/^[\x20-\x7e]+$/);
@@ -82,6 +88,6 @@ describe('describeUnopenable', () => {
     await writeFile(path.join(folder, 'saved_model.pb'), Buffer.from([0x08, 0x01, 0x12, 0x00]));
     const location = await probeLocation(folder);
     expect(sniffFileKind(location)).toBe('saved-model');
-    expect(await describeUnopenable(location)).toMatch(/SavedModel.*model\.keras/);
+    expect(describeUnopenable(location)).toMatch(/SavedModel.*model\.keras/);
   });
 });

@@ -29,7 +29,7 @@ export const kerasH5Loader: ModelLoader = {
     });
     try {
       const text = h5.stringAttribute('', 'model_config');
-      if (text === null) throw new InputError(file, await describeUnopenable(location));
+      if (text === null) throw new InputError(file, describeUnopenable(location));
       const config = parseKerasConfig(file, text, 'model_config attribute');
       return await openKerasModel(
         {
