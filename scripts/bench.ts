@@ -190,10 +190,7 @@ async function benchFinetune(backend: BackendName, samples: number, layers: stri
   const model = await loadModel(DEMO_MODEL_DIR);
   const { dataset } = await openTestSetFor(model, DEMO_TEST_IMAGES);
   const data = await readAllSamples(dataset, model.info.inputShape);
-  const trainable = prepareTrainableModel(
-    model.model as tf.LayersModel,
-    parseLayerSelection(layers),
-  );
+  const trainable = prepareTrainableModel(model.trainable!.model, parseLayerSelection(layers));
   const tensorsBefore = tf.memory().numTensors;
   const [epoch] = await trainModel({
     trainable,

@@ -8,9 +8,9 @@ export class UsageError extends Error {
 }
 
 export const USAGE = `Usage:
-  calibration-audit audit --model DIR --data PATH [options]
+  calibration-audit audit --model PATH --data PATH [options]
   calibration-audit demo [options]
-  calibration-audit finetune --model DIR --data PATH [--alpha A] [fine-tune options]
+  calibration-audit finetune --model PATH --data PATH [--alpha A] [fine-tune options]
   calibration-audit finetune --demo [--alpha A] [fine-tune options]
   calibration-audit history list [--model FINGERPRINT] [--data FINGERPRINT] [--db FILE]
   calibration-audit history show ID [--json FILE] [--db FILE]
@@ -20,7 +20,10 @@ export const USAGE = `Usage:
   calibration-audit history delete ID [--db FILE]
 
 Audit options:
-  --model DIR             TF.js model folder (model.json + weight shards) or its JSON file
+  --model PATH            the model: a TF.js folder (model.json + weight shards) or its JSON
+                          file, a Keras .keras or .h5 file, or an ONNX .onnx file
+  --classes A,B,C         class names of the model's outputs, in order (default: labels.txt or
+                          metadata.json beside the model)
   --data PATH             test set: folder of class-named image folders, CSV, or IDX file/folder
   --label-column NAME     CSV label column (default: label, target, class or y)
   --scaling S             pixel scaling 0-1 (default), -1-1 or 0-255
@@ -40,7 +43,7 @@ Audit options:
 
 Fine-tune options (label smoothing, compared with the original, an α = 0 fine-tune and
 temperature scaling on an evaluation part none of them was tuned or calibrated on):
-  --model DIR, --data PATH  the model and its labelled set (split, stratified and seeded, into
+  --model PATH, --data PATH  the model and its labelled set (split, stratified and seeded, into
                           fine-tune 50% / calibration 25% / evaluation 25%)
   --demo                  the built-in demo model and test set instead of --model and --data
   --alpha A               label smoothing alpha in [0, 1) (default 0.1); a comma-separated list
@@ -58,7 +61,8 @@ temperature scaling on an evaluation part none of them was tuned or calibrated o
   --pdf FILE              write the report (audit of the original, then the comparison) as a PDF
   --page-size SIZE        A4 (default) or Letter, for --pdf
   --db FILE, --name NAME  save the fine-tune in this history database
-  --bootstrap N, --bins N, --backend B, --label-column NAME, --scaling S  as for audit
+  --bootstrap N, --bins N, --backend B, --label-column NAME, --classes A,B,C, --scaling S
+                          as for audit
 
 History (saved audits; nothing is re-run): --db FILE defaults to ~/.calibration-audit/history.sqlite.
   list                    the audits, newest first, optionally of one model or one test set
@@ -75,6 +79,7 @@ export interface AuditArgs {
   modelPath?: string;
   dataPath?: string;
   labelColumn?: string;
+  classNames?: string[];
   scaling?: PixelScaling;
   backend?: BackendName;
   bins?: number;
@@ -108,7 +113,7 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
   });
   if (values.help) return { command: 'help' };
   if (command === 'audit' && (!values.model || !values.data)) {
-    throw new UsageError('audit needs --model DIR and --data PATH.');
+    throw new UsageError('audit needs --model PATH and --data PATH.');
   }
   if (command === 'demo' && (values.model || values.data)) {
     throw new UsageError('demo audits the built-in demo; use audit for --model and --data.');
@@ -141,6 +146,7 @@ export const RUN_OPTIONS = {
   model: { type: 'string' },
   data: { type: 'string' },
   'label-column': { type: 'string' },
+  classes: { type: 'string' },
   scaling: { type: 'string' },
   backend: { type: 'string' },
   bins: { type: 'string' },
@@ -160,6 +166,7 @@ export function runValues(values: OptionValues) {
     modelPath: values.model as string | undefined,
     dataPath: values.data as string | undefined,
     labelColumn: values['label-column'] as string | undefined,
+    classNames: classList(values.classes),
     scaling: oneOf('--scaling', values.scaling, ['0-1', '-1-1', '0-255'] as const),
     backend: oneOf('--backend', values.backend, BACKENDS),
     bins: integer('--bins', values.bins, 1, 1000),
@@ -234,4 +241,22 @@ export function dbAndName(values: Record<string, string | boolean | undefined>):
   }
   if (name !== undefined && name.trim() === '') throw new UsageError('--name must not be empty.');
   return { db, name };
+}
+
+/** `--classes a,b,c`: names separated by commas, none empty, none twice. */
+export function classList(value: string | boolean | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const names = String(value)
+    .split(',')
+    .map((name) => name.trim());
+  if (names.length < 2 || names.some((name) => name.length === 0)) {
+    throw new UsageError(
+      `--classes must list at least two names separated by commas (got '${value}').`,
+    );
+  }
+  const repeated = names.find((name, i) => names.indexOf(name) !== i);
+  if (repeated !== undefined) {
+    throw new UsageError(`--classes names '${repeated}' twice.`);
+  }
+  return names;
 }

@@ -16,6 +16,7 @@ export async function runFinetuneCommand(args: FinetuneArgs): Promise<number> {
     dataPath: args.dataPath ?? DEMO_TEST_IMAGES,
     trainDataPath: args.trainDataPath,
     labelColumn: args.labelColumn,
+    classNames: args.classNames,
     scaling: args.scaling,
     backend: args.backend,
     alpha: args.alpha,

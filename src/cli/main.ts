@@ -50,6 +50,7 @@ async function audit(args: AuditArgs): Promise<number> {
     modelPath: args.modelPath ?? DEMO_MODEL_DIR,
     dataPath: args.dataPath ?? DEMO_TEST_IMAGES,
     labelColumn: args.labelColumn,
+    classNames: args.classNames,
     scaling: args.scaling,
     backend: args.backend,
     bins: args.bins,

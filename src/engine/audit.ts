@@ -12,6 +12,8 @@ export interface AuditRequest {
   modelPath: string;
   dataPath: string;
   labelColumn?: string;
+  /** Class names for the model's outputs, in order (`--classes`); over files beside the model. */
+  classNames?: string[];
   /** Overrides what the model folder says; default [0, 1]. */
   scaling?: PixelScaling;
   backend?: BackendName;
@@ -54,7 +56,7 @@ export async function runAudit(
 ): Promise<AuditResult> {
   hooks.onProgress?.({ phase: 'loading' });
   const backend = await selectBackend(request.backend);
-  const model = await loadModel(request.modelPath);
+  const model = await loadModel(request.modelPath, { classNames: request.classNames });
   try {
     const { dataset, scaling } = await openTestSetFor(model, request.dataPath, {
       labelColumn: request.labelColumn,

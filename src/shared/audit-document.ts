@@ -1,3 +1,4 @@
+import type { ModelFormat } from './model-formats';
 import type { CalibrationReport, FlaggedClass, FlaggedSample, PerClassStats } from '../core/types';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -24,13 +25,18 @@ export interface Provenance {
 export interface ModelSummary {
   file: string;
   name: string;
-  format: 'layers' | 'graph';
+  format: ModelFormat;
   inputShape: number[];
   numClasses: number;
   classNames: string[] | null;
   parameters: number;
   output: OutputKind;
   fingerprint: string;
+  /**
+   * Why the model cannot be fine-tuned (one sentence that follows its file name, e.g. an ONNX
+   * model); null or absent when it can.
+   */
+  notTrainable?: string | null;
 }
 
 export interface DatasetSummary {
@@ -40,6 +46,8 @@ export interface DatasetSummary {
   countsPerClass: number[];
   fingerprint: string;
   skipped: { file: string; reason: string }[];
+  /** A CSV of features: the columns fed to the model, in order (matched by count and order). */
+  featureColumns?: string[];
 }
 
 export interface NamedFlaggedSample extends FlaggedSample {

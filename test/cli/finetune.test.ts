@@ -158,7 +158,38 @@ describe('calibration-audit finetune errors', () => {
 
   it('lists finetune in the help', async () => {
     const help = await cli('--help');
-    expect(help.stdout).toMatch(/calibration-audit finetune --model DIR --data PATH/);
+    expect(help.stdout).toMatch(/calibration-audit finetune --model PATH --data PATH/);
     expect(help.stdout).toMatch(/--alpha A/);
+  });
+});
+
+describe('calibration-audit finetune on a Keras .h5 file', () => {
+  it('fine-tunes, exports a TF.js folder, and the export audits', async () => {
+    const fixtures = path.resolve('test/fixtures/models');
+    const fashion = path.join(fixtures, 'fashion-200');
+    const out = path.join(dir, 'keras-smoothed');
+    const json = path.join(dir, 'keras-finetune.json');
+    const run = await cli(
+      'finetune',
+      '--model',
+      path.join(fixtures, 'keras3-cnn.h5'),
+      '--data',
+      fashion,
+      '--epochs',
+      '1',
+      '--bootstrap',
+      '20',
+      '--out',
+      out,
+      '--json',
+      json,
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const finetune = JSON.parse(await readFile(json, 'utf8')) as FinetuneDocument;
+    expect(finetune.model.format).toBe('keras-h5');
+    expect(finetune.exportedModel).toBe(out);
+    const audit = await cli('audit', '--model', out, '--data', fashion, '--bootstrap', '20');
+    expect(audit.code, audit.stderr).toBe(0);
+    expect(audit.stdout).toMatch(/\(layers, 10 classes, output: softmax\)/);
   });
 });

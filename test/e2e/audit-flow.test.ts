@@ -76,6 +76,36 @@ describe('the audit flow in Chromium', () => {
     await page.close();
   });
 
+  it('audits a dropped Keras .keras file and an ONNX model; fine-tuning is offered for Keras only', async () => {
+    const fixtures = path.resolve('test/fixtures/models');
+    const fashion = await filesOf(path.join(fixtures, 'fashion-200'));
+    for (const [name, label, trainable] of [
+      ['keras3-cnn.keras', /Keras model \(\.keras\)/, true],
+      ['onnx-cnn.onnx', /ONNX model/, false],
+    ] as const) {
+      const page = await openApp(e2e);
+      await dropFiles(page, '[data-testid=drop-model]', await filesOf(fixtures, [name]));
+      await page.getByTestId('model-summary').waitFor();
+      expect(await page.getByTestId('model-summary').textContent()).toMatch(label);
+      await dropFiles(page, '[data-testid=drop-test-set]', fashion);
+      await page.getByTestId('test-set-summary').waitFor();
+      expect(await page.getByTestId('test-set-summary').textContent()).toMatch(/200/);
+      await page.getByTestId('run-audit').click();
+      await page.getByTestId('verdict').waitFor({ timeout: 60_000 });
+      if (trainable) {
+        await page.getByTestId('open-finetune').waitFor();
+      } else {
+        const note = page.getByTestId('finetune-unavailable');
+        await note.waitFor();
+        expect(await note.textContent()).toMatch(
+          /ONNX model, which onnxruntime can run but not train/,
+        );
+        expect(await page.getByTestId('open-finetune').count()).toBe(0);
+      }
+      await page.close();
+    }
+  });
+
   it('cancels a running audit, keeps the inputs, and runs it again', async () => {
     const page = await openApp(e2e);
     await page.getByTestId('try-demo').click();

@@ -251,6 +251,9 @@ export async function openCsv(path: string, options: DatasetOptions): Promise<Op
       countsPerClass,
       fingerprint: hash.digest('hex'),
       skipped: [],
+      ...(input.kind === 'features'
+        ? { featureColumns: featureIndices.map((i) => (layout as CsvLayout).columns[i]) }
+        : {}),
     },
     batches,
     thumbnail,

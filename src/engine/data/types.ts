@@ -43,6 +43,8 @@ export interface DatasetInfo {
   /** sha256 hex over the content, independent of directory listing order. */
   fingerprint: string;
   skipped: SkippedFile[];
+  /** A CSV of features: the columns fed to the model, in order (matched by count and order). */
+  featureColumns?: string[];
 }
 
 export interface Batch {

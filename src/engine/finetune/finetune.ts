@@ -1,5 +1,3 @@
-import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import {
   applyTemperature,
   auditPredictions,
@@ -32,7 +30,12 @@ import { selectBackend, type BackendName } from '../backend';
 import type { PixelScaling } from '../data';
 import { CancelledError } from '../inference';
 import { InputError } from '../input-error';
-import { loadModel, summariseModel, type LoadedModel } from '../model/load-model';
+import {
+  loadModel,
+  summariseModel,
+  type LoadedModel,
+  type TrainableCapability,
+} from '../model/load-model';
 import { openTestSetFor } from '../open-test-set';
 import { checkExportFolder, exportFinetunedModel } from './export';
 import {
@@ -84,6 +87,8 @@ export interface FinetuneRequest {
   /** A separate fine-tuning set; then the labelled set only gives calibration and evaluation. */
   trainDataPath?: string;
   labelColumn?: string;
+  /** Class names for the model's outputs, in order (`--classes`); over files beside the model. */
+  classNames?: string[];
   /** Overrides what the model folder says; default [0, 1]. */
   scaling?: PixelScaling;
   backend?: BackendName;
@@ -167,14 +172,15 @@ export async function runFinetune(
   const settings = resolveSettings(request);
   progress({ phase: 'loading' });
   const backend = await selectBackend(request.backend);
-  const original = await loadModel(request.modelPath);
+  const original = await loadModel(request.modelPath, { classNames: request.classNames });
   let kept: { alpha: number; model: LoadedModel } | null = null;
   try {
     const head = checkFinetunable(original);
     const { info } = original;
     const K = info.numClasses;
     const selection = describeSelection(original, settings.layers);
-    if (request.exportPath) await checkExportFolder(request.exportPath, path.dirname(info.file));
+    if (request.exportPath)
+      await checkExportFolder(request.exportPath, trainableOf(original).folder);
 
     // The data, in memory; the labelled set split into disjoint, stratified parts.
     const { dataset, scaling } = await openTestSetFor(original, request.dataPath, {
@@ -222,10 +228,10 @@ export async function runFinetune(
     for (const [index, alpha] of runAlphas.entries()) {
       const isCandidate = settings.alphas.includes(alpha);
       const arm: TrainedArmName = alpha === 0 ? 'control' : 'smoothed';
-      const copy = await loadModel(request.modelPath);
+      const copy = await loadModel(request.modelPath, { classNames: request.classNames });
       let keep = false;
       try {
-        trainable = prepareTrainableModel(copy.model as tf.LayersModel, settings.layers, info.file);
+        trainable = prepareTrainableModel(trainableOf(copy).model, settings.layers, info.file);
         const history: Omit<FinetuneEpoch, 'arm'>[] = [];
         let lastCal: RowScores | null = null;
         const stats = await trainModel({
@@ -411,35 +417,30 @@ export async function runFinetune(
     let exportedModel: string | null = null;
     if (request.exportPath && kept) {
       progress({ phase: 'export' });
-      await exportFinetunedModel(
-        kept.model.model as tf.LayersModel,
-        info.file,
-        request.exportPath,
-        {
-          modelName: `${info.name} (fine-tuned, label smoothing α = ${chosen.alpha})`,
-          classNames,
-          scaling,
-          crop: info.preprocessing.crop ?? 'none',
-          finetune: {
-            baseModel: info.file,
-            baseModelFingerprint: info.fingerprint,
-            alpha: chosen.alpha,
-            alphas: settings.alphas,
-            epochs: settings.epochs,
-            batchSize: settings.batchSize,
-            optimizer: 'adam',
-            learningRate: settings.learningRate,
-            layers: documentSettings.layers,
-            loss: documentSettings.loss,
-            seed: settings.seed,
-            data: request.trainDataPath ?? request.dataPath,
-            samples: finetuneRows.length,
-            backend: backend.name,
-            appVersion: APP_VERSION,
-            createdAt: new Date().toISOString(),
-          },
+      await exportFinetunedModel(trainableOf(kept.model), request.exportPath, {
+        modelName: `${info.name} (fine-tuned, label smoothing α = ${chosen.alpha})`,
+        classNames,
+        scaling,
+        crop: info.preprocessing.crop ?? 'none',
+        finetune: {
+          baseModel: info.file,
+          baseModelFingerprint: info.fingerprint,
+          alpha: chosen.alpha,
+          alphas: settings.alphas,
+          epochs: settings.epochs,
+          batchSize: settings.batchSize,
+          optimizer: 'adam',
+          learningRate: settings.learningRate,
+          layers: documentSettings.layers,
+          loss: documentSettings.loss,
+          seed: settings.seed,
+          data: request.trainDataPath ?? request.dataPath,
+          samples: finetuneRows.length,
+          backend: backend.name,
+          appVersion: APP_VERSION,
+          createdAt: new Date().toISOString(),
         },
-      );
+      });
       exportedModel = request.exportPath;
     }
 
@@ -567,23 +568,28 @@ function normalised(fractions: SplitFractions): SplitFractions {
   };
 }
 
-/** Only a Layers model whose head gives (or gave, before its softmax/sigmoid) logits can train. */
+/** Only a model that declares itself trainable, whose head gives (or gave) logits, can train. */
 function checkFinetunable(model: LoadedModel): LossHead {
   const { info } = model;
-  if (info.format !== 'layers' || !(model.model instanceof tf.LayersModel)) {
-    throw new InputError(
-      info.file,
-      'is a TF.js graph model, which cannot be trained; fine-tuning needs a TF.js Layers model (format layers-model).',
-    );
-  }
+  const trainable = trainableOf(model);
   if (info.output === 'probabilities' || info.output === 'sigmoid-probability') {
     throw new InputError(
       info.file,
       'outputs probabilities from a head the app cannot turn back into logits; fine-tuning needs a final softmax, sigmoid or linear layer.',
     );
   }
-  const shape = model.model.outputs[0].shape;
+  const shape = trainable.model.outputs[0].shape;
   return shape[shape.length - 1] === 1 ? 'sigmoid' : 'softmax';
+}
+
+/** The model's fine-tuning capability, or the model's own reason why it has none. */
+function trainableOf(model: LoadedModel): TrainableCapability {
+  if (model.trainable) return model.trainable;
+  throw new InputError(
+    model.info.file,
+    model.info.notTrainable ??
+      'cannot be fine-tuned in this format; fine-tuning needs a Keras or TF.js Layers model.',
+  );
 }
 
 /**
@@ -596,7 +602,7 @@ function describeSelection(
 ): Pick<FinetuneSettings, 'trainableLayers' | 'trainableParameters' | 'frozenBatchNormLayers'> {
   let view;
   try {
-    view = prepareTrainableModel(model.model as tf.LayersModel, selection, model.info.file);
+    view = prepareTrainableModel(trainableOf(model).model, selection, model.info.file);
   } catch {
     throw new InputError(model.info.file, 'has no layer with trainable weights to fine-tune.');
   }

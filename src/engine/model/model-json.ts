@@ -1,10 +1,13 @@
 import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
+import type { ModelFormat } from '../../shared/model-formats';
 import { InputError } from '../input-error';
 import { notTextReason, SNIFF_BYTES } from '../data/sniff';
+import { describeUnopenable } from './file-kind';
 
-export type ModelFormat = 'layers' | 'graph';
+/** The two TF.js formats (see shared/model-formats.ts for every format). */
+export type TfjsFormat = Extract<ModelFormat, 'layers' | 'graph'>;
 
 export interface ModelJsonFile {
   /** Absolute path of the model's JSON file. */
@@ -13,11 +16,11 @@ export interface ModelJsonFile {
   folder: string;
   bytes: Buffer;
   json: tf.io.ModelJSON;
-  format: ModelFormat;
+  format: TfjsFormat;
 }
 
 /** Files in a model folder that are JSON but never the model itself. */
-const NOT_MODEL_JSON = new Set(['metadata.json', 'package.json', 'labels.json']);
+export const NOT_MODEL_JSON = new Set(['metadata.json', 'package.json', 'labels.json']);
 
 /**
  * Finds and parses the model's JSON: `model.json`, or the one `NAME.json` holding a `modelTopology`
@@ -79,7 +82,17 @@ async function readJsonBytes(file: string): Promise<Buffer> {
     const head = Buffer.alloc(Math.min(size, SNIFF_BYTES));
     await handle.read(head, 0, head.length, 0);
     const binary = notTextReason(head);
-    if (binary) throw new InputError(file, `${binary}, not a TF.js model's JSON.`);
+    if (binary) {
+      // Say what it is (a Keras archive, HDF5, ONNX...) where that is known, never its bytes.
+      const location = { path: file, given: file, isDirectory: false, head, size, entries: [] };
+      const kind = describeUnopenable(location);
+      throw new InputError(
+        file,
+        kind.startsWith('is ') || kind.startsWith('looks ')
+          ? `is not JSON: it ${kind}`
+          : `${binary}, not a TF.js model's JSON.`,
+      );
+    }
     return await handle.readFile();
   } finally {
     await handle.close();
@@ -88,6 +101,20 @@ async function readJsonBytes(file: string): Promise<Buffer> {
 
 function parseModelJson(file: string, bytes: Buffer): tf.io.ModelJSON {
   if (bytes.length === 0) throw new InputError(file, 'File has no content.');
+  const first = bytes.find((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09);
+  if (first !== 0x7b && first !== 0x5b) {
+    // Not JSON at all: say what it is (a Keras archive, HDF5, ONNX...), never its bytes.
+    const head = new Uint8Array(bytes.subarray(0, 4096));
+    const location = {
+      path: file,
+      given: file,
+      isDirectory: false,
+      head,
+      size: bytes.length,
+      entries: [],
+    };
+    throw new InputError(file, `is not JSON: it ${describeUnopenable(location)}`);
+  }
   let json: unknown;
   try {
     json = JSON.parse(bytes.toString('utf8'));
@@ -102,6 +129,12 @@ function parseModelJson(file: string, bytes: Buffer): tf.io.ModelJSON {
   }
   const record = json as Record<string, unknown>;
   if (typeof record.modelTopology !== 'object' || record.modelTopology === null) {
+    if (typeof record.class_name === 'string' && typeof record.config === 'object') {
+      throw new InputError(
+        file,
+        'is a Keras architecture JSON (model.to_json()) without weights, not a TF.js model (no modelTopology); save the whole model with model.save("model.keras").',
+      );
+    }
     throw new InputError(file, 'is not a TF.js model: it has no modelTopology.');
   }
   if (!Array.isArray(record.weightsManifest)) {
@@ -110,7 +143,7 @@ function parseModelJson(file: string, bytes: Buffer): tf.io.ModelJSON {
   return json as tf.io.ModelJSON;
 }
 
-function detectFormat(json: tf.io.ModelJSON): ModelFormat {
+function detectFormat(json: tf.io.ModelJSON): TfjsFormat {
   const topology = json.modelTopology as Record<string, unknown>;
   if (json.format === 'graph-model' || Array.isArray(topology.node)) return 'graph';
   return 'layers';

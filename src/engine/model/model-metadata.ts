@@ -77,3 +77,12 @@ function applyMetadataJson(metadata: ModelMetadata, file: string, text: string):
   }
   if (json.crop === 'center' || json.crop === 'none') metadata.crop = json.crop;
 }
+
+/** Class names the user gave (`--classes a,b,c`) win over any file beside the model. */
+export function withClassNames(
+  metadata: ModelMetadata,
+  classNames: string[] | null | undefined,
+): ModelMetadata {
+  if (!classNames || classNames.length === 0) return metadata;
+  return { ...metadata, classNames, classNamesSource: '--classes' };
+}

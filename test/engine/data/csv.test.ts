@@ -42,6 +42,8 @@ describe('CSV test sets', () => {
       sampleCount: 3,
       countsPerClass: [2, 0, 1],
       skipped: [],
+      // The feature columns fed to the model, in file order, around the label column.
+      featureColumns: ['a', 'b', 'c'],
     });
     const [batch] = await collect(ds.batches(10));
     expect(batch.ids).toEqual(['row:1', 'row:2', 'row:3']);

@@ -4,6 +4,7 @@ import type {
   ModelSummary,
   OutputKind,
 } from '../../../shared/audit-document';
+import { MODEL_FORMAT_LABELS } from '../../../shared/model-formats';
 import type { VerdictKind } from '../../../core/types';
 
 /** What a model's output is, in words (users mix up logits and probabilities). */
@@ -30,7 +31,7 @@ export const BACKEND_LABELS: Record<BackendName, string> = {
 };
 
 export function modelFormatLabel(format: ModelSummary['format']): string {
-  return format === 'layers' ? 'TF.js layers model' : 'TF.js graph model';
+  return MODEL_FORMAT_LABELS[format];
 }
 
 export function formatLabel(format: DatasetSummary['format']): string {
