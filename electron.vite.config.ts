@@ -6,6 +6,8 @@ export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
+      // h5wasm is ES-module only; bundled, it loads from app.asar like the rest of the engine.
+      externalizeDeps: { exclude: ['h5wasm'] },
       rollupOptions: {
         input: {
           index: resolve('src/main/index.ts'),

@@ -1,8 +1,8 @@
-import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 
 import type { BackendName } from '../shared/audit-document';
+import { requireFromEngine } from './node-require';
 import { registerWasmGradientKernels } from './train/wasm-gradient-kernels';
 
 export type { BackendName };
@@ -56,13 +56,13 @@ async function chooseBackend(requested?: BackendName): Promise<BackendChoice> {
 
 async function tryBackend(name: BackendName): Promise<string | null> {
   try {
-    // A variable specifier keeps bundlers and the type checker from requiring the optional package.
+    // A variable specifier keeps the type checker from requiring the optional package.
     if (name === 'tensorflow') {
       keepNativeAddonsLoaded();
-      await import(TFJS_NODE);
+      requireFromEngine(TFJS_NODE);
     }
     if (name === 'wasm') {
-      await import('@tensorflow/tfjs-backend-wasm');
+      requireFromEngine('@tensorflow/tfjs-backend-wasm');
       // tfjs-backend-wasm lacks or gets wrong several gradient kernels; fine-tuning needs them.
       registerWasmGradientKernels();
     }
@@ -92,7 +92,7 @@ const RTLD_NODELETE = process.platform === 'darwin' ? 0x80 : 0x1000;
 function keepNativeAddonsLoaded(): void {
   if (addonsPinned || process.platform === 'win32') return;
   addonsPinned = true;
-  const loader = createRequire(import.meta.url)('node:module') as NodeModuleLoader;
+  const loader = requireFromEngine('node:module') as NodeModuleLoader;
   const flags = constants.dlopen.RTLD_LAZY | RTLD_NODELETE;
   loader._extensions['.node'] = (module, filename) => {
     process.dlopen(module, filename, flags);

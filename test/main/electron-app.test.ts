@@ -279,6 +279,32 @@ describe('the app in a real Electron window', () => {
     expect(await waitForVerdict()).toMatch(VERDICT);
   }, 240_000);
 
+  it('audits a dropped Keras .keras file, a legacy .h5 and an ONNX model in the utility process', async () => {
+    const fixtures = path.join(ROOT, 'test/fixtures/models');
+    for (const [name, label] of [
+      ['keras3-cnn.keras', /Keras model \(\.keras\)/],
+      ['tfkeras-cnn.h5', /Keras/],
+      ['onnx-cnn.onnx', /ONNX model/],
+    ] as const) {
+      await page.getByRole('button', { name: 'New audit' }).click();
+      await page.getByTestId('start-view').waitFor();
+      await dropFromDisk('[data-testid=drop-model]', [path.join(fixtures, name)]);
+      await expect
+        .poll(() => page.getByTestId('model-summary').textContent(), { timeout: 60_000 })
+        .toMatch(label);
+      await dropFromDisk('[data-testid=drop-test-set]', [
+        path.join(fixtures, 'fashion-200/t10k-images-idx3-ubyte.gz'),
+        path.join(fixtures, 'fashion-200/t10k-labels-idx1-ubyte.gz'),
+      ]);
+      await expect
+        .poll(() => page.getByTestId('test-set-summary').textContent(), { timeout: 60_000 })
+        .toMatch(/200/);
+      await page.getByTestId('run-audit').click();
+      await page.getByTestId('verdict').waitFor({ timeout: 120_000 });
+    }
+    await shot('audit-onnx');
+  }, 300_000);
+
   it('has the File menu, whose History opens the history view', async () => {
     const labels = await app.evaluate(({ Menu }) =>
       (Menu.getApplicationMenu()?.items ?? []).flatMap((item) =>
@@ -304,7 +330,8 @@ describe('the app in a real Electron window', () => {
     await start();
     await page.getByTestId('open-history').click();
     await page.getByTestId('history-table').waitFor();
-    expect(await page.getByTestId('history-row').count()).toBe(2);
+    // The demo, the demo again after the engine was killed, and the Keras, h5 and ONNX audits.
+    expect(await page.getByTestId('history-row').count()).toBe(5);
     await shot('history');
   }, 120_000);
 });

@@ -10,6 +10,7 @@ import { readModelMetadata, withClassNames } from '../model-metadata';
 import type { ModelLoader } from '../model-loader';
 import { countOnnxParameters } from '../onnx-proto';
 import { detectOutputKind, type OutputKind } from '../output-head';
+import { requireFromEngine } from '../../node-require';
 
 /** Why an ONNX model is audited but never fine-tuned (one sentence, shown as is). */
 export const ONNX_NOT_TRAINABLE =
@@ -69,7 +70,7 @@ export const onnxLoader: ModelLoader = {
 
 async function loadRuntime(file: string): Promise<Ort> {
   try {
-    return await import('onnxruntime-node');
+    return requireFromEngine('onnxruntime-node') as Ort;
   } catch (error) {
     throw new InputError(
       file,
