@@ -21,19 +21,28 @@ describe('readModelJson on files that cannot be a model JSON', () => {
   it('refuses binary content by its first bytes', async () => {
     const zip = await folderWith('zip', 'model.json', Buffer.from('PK\x03\x04keras', 'latin1'));
     await expect(readModelJson(path.dirname(zip))).rejects.toThrow(
-      `${zip}: is a ZIP archive (a .keras file, say), not a TF.js model's JSON.`,
+      `${zip}: is not JSON: it is a zip archive but not a Keras 3 .keras model`,
     );
     const nul = await folderWith('nul', 'model.json', Buffer.from('{"a":\0}', 'latin1'));
     await expect(readModelJson(nul)).rejects.toThrow(/NUL byte at byte 5/);
   });
 
   it('says where the JSON breaks without quoting the file', async () => {
-    const file = await folderWith('secret', 'model.json', 'root:x:0:0:root:/root:/bin/bash\n');
+    const file = await folderWith(
+      'secret',
+      'model.json',
+      '{"modelTopology": root:x:0:0:root:/root:/bin/bash}\n',
+    );
     const error = (await readModelJson(file).catch((e: unknown) => e)) as Error;
     expect(error.message).toMatch(
       /^.*model\.json: is not valid JSON, possibly truncated( \(at character \d+\))?\.$/,
     );
     expect(error.message).not.toMatch(/root:x/);
+    // Text that is not JSON at all is named by what it is, still without quoting it.
+    const text = await folderWith('passwd', 'model.json', 'root:x:0:0:root:/root:/bin/bash\n');
+    const notJson = (await readModelJson(text).catch((e: unknown) => e)) as Error;
+    expect(notJson.message).toMatch(/model\.json: is not JSON: it is not a model file/);
+    expect(notJson.message).not.toMatch(/root:x/);
   });
 
   it('refuses a sparse 1 GB model.json by its size, without reading it', async () => {
