@@ -88,7 +88,9 @@ async function readJsonBytes(file: string): Promise<Buffer> {
       const kind = describeUnopenable(location);
       throw new InputError(
         file,
-        kind.startsWith('is ') || kind.startsWith('looks ')
+        // A known binary format by name; anything else by what makes it binary (a NUL byte, say).
+        /^(is|looks) /.test(kind) &&
+          !/^is (JSON|not a model file|a CSV|a Keras architecture)/.test(kind)
           ? `is not JSON: it ${kind}`
           : `${binary}, not a TF.js model's JSON.`,
       );
