@@ -86,6 +86,7 @@ if (values.child === 'audit') {
       node: process.version,
     },
     endToEndDemoAudit: BACKENDS.map((backend) => child(['--child', 'audit', '--backend', backend])),
+    // Peak memory on wasm, and the same pair natively below.
     peakMemory: {
       images10000: child(['--child', 'audit', '--backend', 'wasm']),
       images60000: child(['--child', 'audit', '--backend', 'wasm', '--data', TRAIN_IMAGES]),
@@ -106,6 +107,13 @@ if (values.child === 'audit') {
             ...['--samples', layers === 'all' ? '256' : '1024'],
           ]),
         ),
+      ),
+      // One epoch over the 10,000 demo images natively (tfjs-node's own gradients).
+      epoch10000Native: ['head', 'all'].map((layers) =>
+        child([
+          ...['--child', 'finetune', '--backend', 'tensorflow', '--samples', '10000'],
+          ...['--layers', layers],
+        ]),
       ),
       // One epoch over the 10,000 demo images on wasm (target < 10 s).
       epoch10000Wasm: ['head', 'all'].map((layers) =>
