@@ -1,7 +1,7 @@
 import { copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDataset } from '../../../src/engine/data';
+import { openDataset, type DatasetOptions } from '../../../src/engine/data';
 import { gatherRows, readAllSamples } from '../../../src/engine/finetune/samples';
 import { makeTempDir } from '../data/fixtures';
 
@@ -25,8 +25,12 @@ afterAll(() => cleanup());
 
 describe('readAllSamples', () => {
   it('keeps a photo folder as 8-bit pixels and scales the rows it gathers', async () => {
-    const input = { kind: 'image', height: 32, width: 32, channels: 3 } as const;
-    const options = { input, classNames: ['a', 'b'], numClasses: 2, scaling: '-1-1' } as const;
+    const options: DatasetOptions = {
+      input: { kind: 'image', height: 32, width: 32, channels: 3 },
+      classNames: ['a', 'b'],
+      numClasses: 2,
+      scaling: '-1-1',
+    };
     const data = await readAllSamples(await openDataset(dir, options), [32, 32, 3]);
     expect(data.x).toHaveLength(0);
     expect(data.pixels?.data).toBeInstanceOf(Uint8Array);
