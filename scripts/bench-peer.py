@@ -25,6 +25,7 @@ from PIL import Image, ImageOps  # noqa: E402
 
 SIZE = 224
 BATCH = 32
+CHECKED = 100  # images whose top class and confidence are printed for the bench to compare
 
 
 def build_model(classes: int) -> tf.keras.Model:
@@ -85,13 +86,18 @@ def main() -> None:
     decode = predict = 0.0
     started = time.perf_counter()
     done = 0
+    first = []
     for start in range(0, len(files), BATCH):
         t = time.perf_counter()
         x = np.stack([preprocess(p) for p in files[start : start + BATCH]])
         decode += time.perf_counter() - t
         t = time.perf_counter()
-        model.predict_on_batch(x)
+        probs = np.asarray(model.predict_on_batch(x))
         predict += time.perf_counter() - t
+        for path, p in zip(files[start : start + BATCH], probs):
+            if len(first) < CHECKED:
+                top = int(p.argmax())
+                first.append([path.relative_to(args.data).as_posix(), top, round(float(p[top]), 3)])
         done += len(x)
     seconds = time.perf_counter() - started
     print(
@@ -104,6 +110,7 @@ def main() -> None:
                 "predictSeconds": round(predict, 3),
                 "predictImagesPerSecond": round(done / predict, 3),
                 "peakRssMiB": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 3),
+                "first": first,
             }
         )
     )

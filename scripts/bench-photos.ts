@@ -24,6 +24,8 @@ const SOURCES = path.resolve(import.meta.dirname, '../test/fixtures/photos');
 const SIZE = 224;
 const CLASSES = 10;
 export const PHOTO_COUNT = 1000;
+/** Images whose outputs are compared with the Python peer's. */
+const CHECKED = 100;
 
 /** Seeded uniform numbers in [0, 1) (mulberry32). */
 function random(seed: number): () => number {
@@ -128,7 +130,29 @@ export function buildMobileNetV2(classes = CLASSES, alpha = 0.35): tf.LayersMode
   const output = tf.layers
     .dense({ units: classes, activation: 'softmax', kernelInitializer: init() })
     .apply(x) as tf.SymbolicTensor;
-  return tf.model({ inputs: input, outputs: output });
+  const model = tf.model({ inputs: input, outputs: output });
+  normaliseBatchNorm(model);
+  return model;
+}
+
+/**
+ * Random weights shrink the signal block after block until every image gives the same output. Set
+ * each BatchNormalization's moving mean and variance to the statistics of its input on a random
+ * batch (in order, so each sees the already normalised layers before it): the outputs then depend
+ * on the image, as a trained model's do, and the Python peer's agreement can be checked.
+ */
+function normaliseBatchNorm(model: tf.LayersModel): void {
+  const x = tf.randomUniform([4, SIZE, SIZE, 3], -1, 1, 'float32', 3);
+  for (const layer of model.layers) {
+    if (layer.getClassName() !== 'BatchNormalization') continue;
+    const probe = tf.model({ inputs: model.inputs, outputs: layer.input as tf.SymbolicTensor });
+    tf.tidy(() => {
+      const { mean, variance } = tf.moments(probe.predict(x) as tf.Tensor, [0, 1, 2]);
+      const [gamma, beta] = layer.getWeights();
+      layer.setWeights([gamma, beta, mean, variance]);
+    });
+  }
+  x.dispose();
 }
 
 /**
@@ -239,6 +263,13 @@ export async function benchImageFolderChild(backend: BackendName, modelPath: str
   const seconds = (performance.now() - started) / 1000;
   const peakRssMiB = round(process.resourceUsage().maxRSS / 1024);
   const images = result.document.provenance.sampleCount;
+  // The top class and its probability for the first images, to check the Python peer against.
+  const k = CLASSES;
+  const first = result.samples.ids.slice(0, CHECKED).map((id, i) => {
+    const p = Array.from(result.samples.probs.subarray(i * k, (i + 1) * k));
+    const top = p.indexOf(Math.max(...p));
+    return [id, top, round(p[top])] as const;
+  });
   const inferenceSeconds = result.document.provenance.inferenceSeconds;
   const batchSize = chooseBatchSize(SIZE * SIZE * 3, choice.name);
 
@@ -290,6 +321,7 @@ export async function benchImageFolderChild(backend: BackendName, modelPath: str
     // Inference (decode overlapped with predict) over predicting alone; 1 = decoding fully hidden.
     inferenceOverPredictOnly: round(inferenceSeconds / (images / predictOnly)),
     peakRssMiB,
+    first,
   };
 }
 
@@ -357,6 +389,21 @@ export async function imageFolderRows(
         peer = { unavailable: stderr.trim().split('\n').pop() };
       }
     }
+    // Same weights, same files: the top class should agree, the confidence nearly so.
+    const ours = (rows[0]?.folder1x as { first?: [string, number, number][] }).first ?? [];
+    const theirs = (peer as { first?: [string, number, number][] }).first ?? [];
+    const pairs = ours.filter(([id], i) => theirs[i]?.[0] === id).map((row, i) => [row, theirs[i]]);
+    const agreement = pairs.length
+      ? {
+          images: pairs.length,
+          sameTopClass: pairs.filter(([a, b]) => a[1] === b[1]).length,
+          maxConfidenceDifference: round(Math.max(...pairs.map(([a, b]) => Math.abs(a[2] - b[2])))),
+        }
+      : null;
+    for (const row of rows) {
+      for (const run of [row.folder1x, row.folder4x]) delete (run as { first?: unknown }).first;
+    }
+    delete (peer as { first?: unknown }).first;
     const peerSeconds = (peer as { endToEnd?: { seconds?: number } }).endToEnd?.seconds;
     const ratio = (key: 'inferenceSeconds' | 'seconds') =>
       Object.fromEntries(
@@ -379,6 +426,8 @@ export async function imageFolderRows(
       // the audit's inference (decode overlapped with predict), and the whole audit (also opening
       // the folder: reading and fingerprinting every file; and the metrics with 1,000 resamples).
       projectOverPython: { inference: ratio('inferenceSeconds'), wholeAudit: ratio('seconds') },
+      // The first 100 images (project on the first backend vs Python): same top class, confidence.
+      agreement,
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
