@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { CancelledError } from '../inference';
 import { InputError } from '../input-error';
@@ -88,6 +89,9 @@ export class EngineClient {
 export function workerThreadTransport(
   entry: URL = new URL('./thread-entry.mjs', import.meta.url),
 ): EngineTransport {
+  // sharp (libvips) must be loaded by the main thread before a worker thread loads it, so that its
+  // shared libraries outlive the worker on glibc Linux (sharp's documentation, "Worker threads").
+  createRequire(import.meta.url)('sharp');
   const worker = new Worker(entry);
   let closing = false;
   return {
