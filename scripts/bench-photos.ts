@@ -390,11 +390,13 @@ export async function imageFolderRows(
       }
     }
     // Same weights, same files: the top class should agree, the confidence nearly so.
-    const ours = (rows[0]?.folder1x as { first?: [string, number, number][] }).first ?? [];
+    const measured = rows.find((row) => (row.folder1x as { first?: unknown }).first);
+    const ours = (measured?.folder1x as { first?: [string, number, number][] }).first ?? [];
     const theirs = (peer as { first?: [string, number, number][] }).first ?? [];
     const pairs = ours.filter(([id], i) => theirs[i]?.[0] === id).map((row, i) => [row, theirs[i]]);
     const agreement = pairs.length
       ? {
+          backend: measured?.backend,
           images: pairs.length,
           sameTopClass: pairs.filter(([a, b]) => a[1] === b[1]).length,
           maxConfidenceDifference: round(Math.max(...pairs.map(([a, b]) => Math.abs(a[2] - b[2])))),
@@ -426,7 +428,8 @@ export async function imageFolderRows(
       // the audit's inference (decode overlapped with predict), and the whole audit (also opening
       // the folder: reading and fingerprinting every file; and the metrics with 1,000 resamples).
       projectOverPython: { inference: ratio('inferenceSeconds'), wholeAudit: ratio('seconds') },
-      // The first 100 images (project on the first backend vs Python): same top class, confidence.
+      // The first 100 images (project on the first backend measured vs Python): same top class,
+      // largest difference in its probability.
       agreement,
     };
   } finally {

@@ -39,8 +39,8 @@ export class CancelledError extends Error {
 }
 
 /**
- * Streams the test set through the model batch by batch: only the batch being predicted and the one
- * being decoded ahead of it are alive at a time, and the outputs are written into arrays sized once
+ * Streams the test set through the model batch by batch: only the batch being predicted and the few
+ * being decoded ahead of it (image folders) are alive at a time, and the outputs are written into arrays sized once
  * from the test set's sample count (trimmed if some images turn out not to decode).
  */
 export async function runInference(

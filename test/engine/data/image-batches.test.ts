@@ -14,7 +14,7 @@ describe('decodeAhead', () => {
       return item * 10;
     };
     const items = [0, 1, 2, 3, 4, 5, 6];
-    const batches = decodeAhead(items, 3, decode);
+    const batches = decodeAhead(items, 3, decode, undefined, 1);
     const first = await batches.next();
     expect(shown(first.value)).toEqual([0, 10, 20]);
     // While the first batch is in use, the second is being decoded, and nothing beyond it.
@@ -25,6 +25,20 @@ describe('decodeAhead', () => {
     const third = await batches.next();
     expect(shown(third.value)).toEqual([60]);
     expect((await batches.next()).done).toBe(true);
+  });
+
+  it('keeps the asked number of batches in flight', async () => {
+    const started: number[] = [];
+    const decode = async (item: number) => {
+      started.push(item);
+      return item;
+    };
+    const batches = decodeAhead([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 2, decode);
+    await batches.next();
+    // Batch 0 in use, batches 1 and 2 (the default two ahead) being decoded.
+    expect(started).toEqual([0, 1, 2, 3, 4, 5]);
+    await batches.next();
+    expect(started).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
   });
 
   it('decodes the items of a batch side by side', async () => {
