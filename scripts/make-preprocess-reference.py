@@ -3,8 +3,7 @@
 For each photo in test/fixtures/photos: EXIF orientation applied, converted to RGB, resized with
 PIL's BILINEAR filter (a triangle filter widened when shrinking, so every source pixel counts):
 "center" = shorter side scaled to 64 then the centred 64x64 square cut out (what libvips's 'cover'
-does), its ".gray" variant the ITU-R 601 luma of that (PIL's convert("L")); "crop-then-resize" =
-the centred square cut out first (offsets floored), then scaled to 64x64; "fill" = the whole image
+does), its ".gray" variant the ITU-R 601 luma of that (PIL's convert("L")); "fill" = the whole image
 stretched to 64x64. Written as lossless PNGs to test/fixtures/photos/reference/, where
 test/engine/data/image-decode.test.ts compares the app's libvips pipeline with them.
 
@@ -31,14 +30,6 @@ def cover(image: Image.Image, size: int) -> Image.Image:
     return scaled.crop((left, top, left + size, top + size))
 
 
-def centre_square(image: Image.Image) -> Image.Image:
-    width, height = image.size
-    side = min(width, height)
-    left = (width - side) // 2
-    top = (height - side) // 2
-    return image.crop((left, top, left + side, top + side))
-
-
 def main() -> None:
     OUT.mkdir(exist_ok=True)
     for path in sorted(PHOTOS.glob("*.jpg")):
@@ -46,8 +37,6 @@ def main() -> None:
         rgb = cover(image.convert("RGB"), SIZE)
         rgb.save(OUT / f"{path.stem}.center-{SIZE}.png")
         rgb.convert("L").save(OUT / f"{path.stem}.center-{SIZE}.gray.png")
-        crop_first = centre_square(image.convert("RGB")).resize((SIZE, SIZE), Image.BILINEAR)
-        crop_first.save(OUT / f"{path.stem}.crop-then-resize-{SIZE}.png")
         stretched = image.convert("RGB").resize((SIZE, SIZE), Image.BILINEAR)
         stretched.save(OUT / f"{path.stem}.fill-{SIZE}.png")
         print(path.name, image.size, "->", SIZE)
