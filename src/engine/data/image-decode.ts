@@ -11,7 +11,17 @@ sharp.cache(false);
 sharp.concurrency(1);
 
 /** What the content says the file is (the name is never trusted). */
-export type ImageType = 'png' | 'jpeg' | 'gif' | 'webp' | 'tiff' | 'bmp' | 'avif' | 'heic';
+export type ImageType =
+  | 'png'
+  | 'jpeg'
+  | 'gif'
+  | 'webp'
+  | 'tiff'
+  | 'bmp'
+  | 'avif'
+  | 'heic'
+  /** A HEIF container whose main brand does not say the codec (AVIF or HEVC): libvips decides. */
+  | 'heif';
 
 /** Bytes `sniffImageType` needs to tell every type apart. */
 export const SNIFF_BYTES = 12;
@@ -37,7 +47,8 @@ export function sniffImageType(bytes: Uint8Array): ImageType | null {
   if (b.length >= 12 && ascii(b, 4, 8) === 'ftyp') {
     const brand = ascii(b, 8, 12);
     if (brand === 'avif' || brand === 'avis') return 'avif';
-    if (['heic', 'heix', 'hevc', 'heim', 'heis', 'mif1', 'msf1'].includes(brand)) return 'heic';
+    if (['heic', 'heix', 'hevc', 'hevx', 'heim', 'heis'].includes(brand)) return 'heic';
+    if (brand === 'mif1' || brand === 'msf1') return 'heif';
   }
   return null;
 }
@@ -51,6 +62,7 @@ const TYPE_NAMES: Record<ImageType, string> = {
   bmp: 'BMP',
   avif: 'AVIF',
   heic: 'HEIC',
+  heif: 'HEIF',
 };
 
 /** Types the bundled libvips cannot read at all: said plainly instead of a decoder message. */

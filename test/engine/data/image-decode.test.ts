@@ -45,6 +45,11 @@ describe('sniffImageType', () => {
     expect(sniffImageType(await photo.clone().tiff().toBuffer())).toBe('tiff');
     expect(sniffImageType(await photo.clone().avif().toBuffer())).toBe('avif');
     expect(sniffImageType(Buffer.from('BM\x46\0\0\0\0\0\0\0\x36\0', 'latin1'))).toBe('bmp');
+    // AVIF under the generic HEIF brand: named by the container, read by libvips all the same.
+    const mif1 = Buffer.from(await photo.clone().avif().toBuffer());
+    mif1.write('mif1', 8, 'latin1');
+    expect(sniffImageType(mif1)).toBe('heif');
+    expect(await readImageHeader(mif1)).toEqual({ type: 'heif', width: 16, height: 11 });
     expect(sniffImageType(Buffer.from('hello, I am text'))).toBeNull();
     expect(sniffImageType(new Uint8Array(0))).toBeNull();
   });
