@@ -423,6 +423,8 @@ export async function imageFolderRows(
         fourTimes: 'the same files hard-linked 4 times under other names',
       },
       rows,
+      wasmThreads:
+        "single-threaded: tfjs-backend-wasm's multi-threaded build creates its worker from a blob: URL, which Node refuses (ERR_WORKER_PATH)",
       python: peer,
       // Time for the folder, project over PIL + Keras (decode + predict, one after the other):
       // the audit's inference (decode overlapped with predict), and the whole audit (also opening
