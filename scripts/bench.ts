@@ -6,6 +6,11 @@
  * 1.3x of that at 10,000; all metrics with 1,000 bootstrap resamples on 100,000 predictions under 2 s;
  * one fine-tuning epoch over the 10,000 demo images on wasm under 10 s. The history's save, reopen and
  * paired-comparison times are measured and reported (no target).
+ *
+ * Image folders (scripts/bench-photos.ts; targets from issue 11): a MobileNetV2-sized model at 224×224
+ * on 1,000 photos of mixed sizes, per backend: end to end within 1.15x of predict-only; on tensorflow
+ * at least as fast as PIL + Keras; peak RSS at 4x the folder within 1.2x of 1x and under 1 GB.
+ * `--only image-folder` prints that row alone.
  */
 import { execFileSync } from 'node:child_process';
 import { statSync } from 'node:fs';
@@ -28,8 +33,10 @@ import { loadModel } from '../src/engine/model/load-model';
 import { openTestSetFor } from '../src/engine/open-test-set';
 import { storedAuditView } from '../src/host/history-calls';
 import { openHistory } from '../src/storage';
+import { benchImageFolderChild, imageFolderRows } from './bench-photos';
 
 const TRAIN_IMAGES = '/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz';
+const IMAGE_FOLDER_BACKENDS: BackendName[] = ['tensorflow', 'wasm'];
 
 const { values } = parseArgs({
   options: {
@@ -38,6 +45,8 @@ const { values } = parseArgs({
     data: { type: 'string' },
     samples: { type: 'string' },
     layers: { type: 'string' },
+    model: { type: 'string' },
+    only: { type: 'string' },
   },
 });
 
@@ -77,14 +86,28 @@ if (values.child === 'audit') {
   console.log(JSON.stringify(await benchMetrics(100_000, 10, 1000)));
 } else if (values.child === 'hostile') {
   console.log(JSON.stringify(await benchHostile()));
+} else if (values.child === 'image-folder') {
+  console.log(
+    JSON.stringify(
+      await benchImageFolderChild(
+        values.backend as BackendName,
+        values.model ?? '',
+        values.data ?? '',
+      ),
+    ),
+  );
+} else if (values.only === 'image-folder') {
+  const backends = values.backend ? [values.backend as BackendName] : IMAGE_FOLDER_BACKENDS;
+  console.log(
+    JSON.stringify(
+      { machine: machine(), imageFolder: await imageFolderRows(child, backends) },
+      null,
+      2,
+    ),
+  );
 } else {
   const report = {
-    machine: {
-      cpus: os.cpus().length,
-      cpuModel: os.cpus()[0]?.model,
-      memoryGiB: round(os.totalmem() / 2 ** 30),
-      node: process.version,
-    },
+    machine: machine(),
     endToEndDemoAudit: BACKENDS.map((backend) => child(['--child', 'audit', '--backend', backend])),
     // Peak memory on wasm, and the same pair natively below.
     peakMemory: {
@@ -130,12 +153,24 @@ if (values.child === 'audit') {
       ),
     },
   };
+  // The photo folder: a MobileNetV2-sized model on 1,000 photos, per backend (not the plain JS one,
+  // which would take minutes), and the PIL + Keras peer.
+  Object.assign(report, { imageFolder: await imageFolderRows(child, IMAGE_FOLDER_BACKENDS) });
   const small = report.peakMemory.images10000 as { peakRssMiB?: number };
   const large = report.peakMemory.images60000 as { peakRssMiB?: number };
   if (small.peakRssMiB && large.peakRssMiB) {
     Object.assign(report.peakMemory, { ratio60kTo10k: round(large.peakRssMiB / small.peakRssMiB) });
   }
   console.log(JSON.stringify(report, null, 2));
+}
+
+function machine() {
+  return {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    memoryGiB: round(os.totalmem() / 2 ** 30),
+    node: process.version,
+  };
 }
 
 function child(args: string[]): unknown {

@@ -25,6 +25,10 @@ export interface AuditRequest {
 }
 
 export type AuditPhase = 'loading' | 'inference' | 'metrics';
+/**
+ * While loading, `done` / `total` count the test set's files read / found (image folders); during
+ * inference, images predicted / images to predict, with the rate and the time left.
+ */
 export interface AuditProgress extends Partial<InferenceProgress> {
   phase: AuditPhase;
 }
@@ -62,9 +66,12 @@ export async function runAudit(
       labelColumn: request.labelColumn,
       scaling: request.scaling,
       signal: hooks.signal,
+      onProgress: ({ found, read }) =>
+        hooks.onProgress?.({ phase: 'loading', done: read, total: found }),
     });
     const inference = await runInference(model, dataset, {
       batchSize: request.batchSize,
+      backend: backend.name,
       signal: hooks.signal,
       onProgress: (progress) => hooks.onProgress?.({ phase: 'inference', ...progress }),
     });

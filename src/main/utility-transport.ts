@@ -14,7 +14,11 @@ export function utilityProcessTransport(entry: string): EngineTransport {
   let closing = false;
 
   const start = (): UtilityProcess => {
-    const started = utilityProcess.fork(entry, [], { serviceName: 'Calibration Audit engine' });
+    const started = utilityProcess.fork(entry, [], {
+      serviceName: 'Calibration Audit engine',
+      // Fewer malloc arenas: decoding photos on libuv's threads otherwise keeps far more memory.
+      env: { ...process.env, MALLOC_ARENA_MAX: '2' },
+    });
     started.on('message', (event: EngineEvent) => {
       for (const listener of eventListeners) listener(event);
     });

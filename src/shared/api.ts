@@ -152,6 +152,10 @@ export interface AuditSettings {
   labelColumn?: string;
 }
 
+/**
+ * While loading, `done` / `total` are the test set's files read / found (image folders); during
+ * inference, images predicted / images to predict (the total drops if an image fails to decode).
+ */
 export interface AuditProgressView {
   phase: 'loading' | 'inference' | 'metrics';
   /** Set while the audit waits for another audit or fine-tune to finish: its place in line (1 = next). */

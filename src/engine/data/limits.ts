@@ -1,7 +1,5 @@
 /** Largest image we decode; bigger declared sizes are refused before any allocation. */
 export const MAX_IMAGE_PIXELS = 40_000_000;
-/** jpeg-js's own budget for one decode. */
-export const MAX_JPEG_MEMORY_MB = 512;
 /** Largest image file we read into memory. */
 export const MAX_IMAGE_FILE_BYTES = 256 * 1024 * 1024;
 /** Largest IDX image side; MNIST-family files are tens of pixels wide. */

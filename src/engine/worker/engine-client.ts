@@ -1,5 +1,6 @@
 import { fork } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { isNativeBannerLine } from '../native-banner';
 import { CancelledError } from '../inference';
@@ -91,6 +92,9 @@ export class EngineClient {
 export function workerThreadTransport(
   entry: URL = new URL('./thread-entry.mjs', import.meta.url),
 ): EngineTransport {
+  // sharp (libvips) must be loaded by the main thread before a worker thread loads it, so that its
+  // shared libraries outlive the worker on glibc Linux (sharp's documentation, "Worker threads").
+  createRequire(import.meta.url)('sharp');
   const worker = new Worker(entry);
   let closing = false;
   return {
