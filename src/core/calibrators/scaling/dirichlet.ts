@@ -20,7 +20,7 @@ export const dirichletCalibration = defineCalibrator(
     const { theta, lambda, map } = fitOdirMap(logSoftmaxRows(data.logits, K), data.labels, K);
     return {
       parameters: { ...matrixParameters(theta, K), lambda, mu: lambda },
-      summary: `λ = μ = ${lambda} (cross-validated)`,
+      summary: `λ = μ = ${lambda}, cross-validated`,
       map: (logits) => {
         const z = applyAffineMap(map, theta, logSoftmaxRows(logits, K));
         return { probs: softmaxRows(z, K), logits: Float32Array.from(z) };

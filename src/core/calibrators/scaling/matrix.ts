@@ -19,7 +19,7 @@ export const matrixScaling = defineCalibrator(
     const { theta, lambda, map } = fitOdirMap(data.logits, data.labels, K);
     return {
       parameters: { ...matrixParameters(theta, K), lambda, mu: lambda },
-      summary: `λ = μ = ${lambda} (cross-validated)`,
+      summary: `λ = μ = ${lambda}, cross-validated`,
       map: (logits) => {
         const z = applyAffineMap(map, theta, logits);
         return { probs: softmaxRows(z, K), logits: Float32Array.from(z) };
