@@ -57,3 +57,9 @@ export { stratifiedSplit, type SplitFractions, type SplitIndices } from './split
 export { fitTemperature, applyTemperature, MIN_TEMPERATURE, MAX_TEMPERATURE } from './temperature';
 export * from './calibrators';
 export { isotonicFit, isotonicPredict, type IsotonicFit } from './pav';
+export {
+  corpReliability,
+  type CorpReliability,
+  type CorpDecomposition,
+  type CorpOptions,
+} from './corp';

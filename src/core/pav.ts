@@ -42,29 +42,7 @@ export function isotonicFit(
   }
   const m = ux.length;
   for (let j = 0; j < m; j++) uy[j] /= uw[j];
-  // PAV on blocks: each block has a mean, a weight and the number of points it spans.
-  const mean: number[] = [];
-  const weight: number[] = [];
-  const span: number[] = [];
-  for (let j = 0; j < m; j++) {
-    mean.push(uy[j]);
-    weight.push(uw[j]);
-    span.push(1);
-    while (mean.length > 1 && mean[mean.length - 2] > mean[mean.length - 1]) {
-      const w2 = weight.pop()!;
-      const m2 = mean.pop()!;
-      const s2 = span.pop()!;
-      const b = mean.length - 1;
-      const w = weight[b] + w2;
-      mean[b] = (mean[b] * weight[b] + m2 * w2) / w;
-      weight[b] = w;
-      span[b] += s2;
-    }
-  }
-  const fitted = new Float64Array(m);
-  for (let b = 0, j = 0; b < mean.length; b++) {
-    for (let s = 0; s < span[b]; s++) fitted[j++] = mean[b];
-  }
+  const fitted = pavPooled(uy, uw);
   return { x: Float64Array.from(ux), y: fitted, weight: Float64Array.from(uw) };
 }
 
@@ -90,4 +68,37 @@ export function isotonicPredict(
   if (x[lo] === t) return y[lo];
   const f = (t - x[lo]) / (x[hi] - x[lo]);
   return y[lo] + f * (y[hi] - y[lo]);
+}
+
+/**
+ * PAV on values already pooled by distinct ascending x: `mean[j]` with weight `weight[j]`. Returns
+ * the fitted non-decreasing value per j (written into `out` when given). O(m).
+ */
+export function pavPooled(
+  mean: ArrayLike<number>,
+  weight: ArrayLike<number>,
+  out: Float64Array = new Float64Array(mean.length),
+): Float64Array {
+  const m = mean.length;
+  const bMean = new Float64Array(m);
+  const bWeight = new Float64Array(m);
+  const bSpan = new Int32Array(m);
+  let top = -1;
+  for (let j = 0; j < m; j++) {
+    top++;
+    bMean[top] = mean[j];
+    bWeight[top] = weight[j];
+    bSpan[top] = 1;
+    while (top > 0 && bMean[top - 1] > bMean[top]) {
+      const w = bWeight[top - 1] + bWeight[top];
+      bMean[top - 1] = (bMean[top - 1] * bWeight[top - 1] + bMean[top] * bWeight[top]) / w;
+      bWeight[top - 1] = w;
+      bSpan[top - 1] += bSpan[top];
+      top--;
+    }
+  }
+  for (let b = 0, j = 0; b <= top; b++) {
+    for (let s = 0; s < bSpan[b]; s++) out[j++] = bMean[b];
+  }
+  return out;
 }
