@@ -1,4 +1,5 @@
 import { confidenceHistogram, reliabilityBins } from './binning';
+import { corpReliability } from './corp';
 import { bootstrapIntervals } from './bootstrap';
 import { flagClasses, flagConfidentErrors, flagOverconfidentBins } from './flags';
 import { logitGapSummary } from './logit-gap';
@@ -94,6 +95,10 @@ export function completeAudit(
     perClass,
     confusion: confusionMatrix(labels, prediction, K),
     riskCoverage: riskCoverageCurve(confidence, correct, RISK_COVERAGE_POINTS, point.order),
+    corp: corpReliability(confidence, correct, {
+      resamples: opts.bootstrapResamples,
+      seed: opts.seed,
+    }),
     flags: {
       confidenceThreshold: opts.confidenceThreshold,
       samples: errors.samples,

@@ -1,3 +1,5 @@
+import type { CorpReliability } from './corp';
+
 /** A classifier's outputs on a labelled test set. */
 export interface Predictions {
   /** K >= 1. */
@@ -195,6 +197,12 @@ export interface CalibrationReport {
   confusion: number[][];
   /** At most about 200 points of the risk-coverage curve (confidence ties averaged). */
   riskCoverage: RiskCoverageCurve;
+  /**
+   * CORP reliability diagram of top-label confidence (PAV curve, 90% consistency band from
+   * `bootstrapResamples` draws under calibration) and the CORP decomposition of the top-label
+   * Brier and log scores (see corp.ts).
+   */
+  corp: CorpReliability;
   flags: CalibrationFlags;
   verdict: Verdict;
   /** The smooth-ECE bandwidth σ* (fixed point smECE_σ = σ). */

@@ -37,7 +37,6 @@ export function fitOdirMap(
         const { x: testX, y: testY } = rows(features, labels, K, (i) => i % ODIR_FOLDS === fold);
         const { theta } = fitAffineMap(map, trainX, trainY, identityFull(K), {
           penalty: odirPenalty(K, lambda, lambda),
-          maxIterations: 300,
         });
         total +=
           affineNll(map, theta, testX, testY, new Float64Array(map.parameterCount)) * testY.length;

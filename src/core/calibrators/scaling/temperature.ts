@@ -4,7 +4,7 @@ import { defineCalibrator } from '../base';
 /**
  * Temperature scaling (Guo et al. 2017): softmax(z / T), the one-parameter member of the scaling
  * family (every diagonal weight tied to β = 1/T, no bias). The NLL is convex in β, so it is fitted
- * by the exact 1-D Newton iteration of `core/temperature.ts` rather than the general L-BFGS helper
+ * by the exact 1-D Newton iteration of `core/temperature.ts` rather than the general Newton helper
  * (the same minimum; netcal's `TemperatureScaling`).
  */
 export const temperatureScaling = defineCalibrator(
