@@ -63,3 +63,4 @@ export {
   type CorpDecomposition,
   type CorpOptions,
 } from './corp';
+export { relplotSmoothEce, relplotSmoothEceAt, netcalAce } from './reference-metrics';

@@ -1,5 +1,6 @@
 import { confidenceHistogram, reliabilityBins } from './binning';
 import { corpReliability } from './corp';
+import { netcalAce, relplotSmoothEce } from './reference-metrics';
 import { bootstrapIntervals } from './bootstrap';
 import { flagClasses, flagConfidentErrors, flagOverconfidentBins } from './flags';
 import { logitGapSummary } from './logit-gap';
@@ -99,6 +100,10 @@ export function completeAudit(
       resamples: opts.bootstrapResamples,
       seed: opts.seed,
     }),
+    referenceMetrics: {
+      relplotSmoothEce: relplotSmoothEce(confidence, correct),
+      netcalAce: { value: netcalAce(confidence, correct, opts.bins), bins: opts.bins },
+    },
     flags: {
       confidenceThreshold: opts.confidenceThreshold,
       samples: errors.samples,

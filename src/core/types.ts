@@ -203,6 +203,15 @@ export interface CalibrationReport {
    * Brier and log scores (see corp.ts).
    */
   corp: CorpReliability;
+  /**
+   * Where a reference library's convention differs, its value too (see reference-metrics.ts):
+   * relplot 1.0.3's smECE (its own bandwidth search, end nodes not mirrored) and netcal 1.4's ACE
+   * (unweighted mean over non-empty equal-width bins; not this project's adaptive ECE).
+   */
+  referenceMetrics: {
+    relplotSmoothEce: { value: number; bandwidth: number };
+    netcalAce: { value: number; bins: number };
+  };
   flags: CalibrationFlags;
   verdict: Verdict;
   /** The smooth-ECE bandwidth σ* (fixed point smECE_σ = σ). */
