@@ -30,14 +30,22 @@ export function fitOdirMap(
   let best = ODIR_GRID[ODIR_GRID.length - 1];
   if (n >= 2 * ODIR_FOLDS) {
     let bestScore = Infinity;
+    const folds = Array.from({ length: ODIR_FOLDS }, (_, fold) => ({
+      train: rows(features, labels, K, (i) => i % ODIR_FOLDS !== fold),
+      test: rows(features, labels, K, (i) => i % ODIR_FOLDS === fold),
+      // Each fold starts from its solution at the previous λ (the same convex problem, a little
+      // more penalised): fewer Newton steps, the same minimum.
+      start: identityFull(K),
+    }));
     for (const lambda of ODIR_GRID) {
       let total = 0;
-      for (let fold = 0; fold < ODIR_FOLDS; fold++) {
-        const { x: trainX, y: trainY } = rows(features, labels, K, (i) => i % ODIR_FOLDS !== fold);
-        const { x: testX, y: testY } = rows(features, labels, K, (i) => i % ODIR_FOLDS === fold);
-        const { theta } = fitAffineMap(map, trainX, trainY, identityFull(K), {
+      for (const fold of folds) {
+        const { x: trainX, y: trainY } = fold.train;
+        const { x: testX, y: testY } = fold.test;
+        const { theta } = fitAffineMap(map, trainX, trainY, fold.start, {
           penalty: odirPenalty(K, lambda, lambda),
         });
+        fold.start = theta;
         total +=
           affineNll(map, theta, testX, testY, new Float64Array(map.parameterCount)) * testY.length;
       }
