@@ -59,7 +59,7 @@ export function formatFinetuneSummary(document: FinetuneDocument): string {
     if (name === 'original') return 'original';
     return arm.calibrator?.name ?? name;
   };
-  const labelWidth = Math.max(12, ...ARMS.map((name) => armLabel(name).length));
+  const labelWidth = Math.max(12, ...ARMS.map((name) => armLabel(name).length)) + 1;
   const width = Math.max(...COLUMNS.map((c) => c.label.length)) + 2;
   lines.push(['Arm'.padEnd(labelWidth), ...COLUMNS.map((c) => c.label.padStart(width))].join(''));
   for (const name of ARMS) {
@@ -78,11 +78,13 @@ export function formatFinetuneSummary(document: FinetuneDocument): string {
   );
   const cellWidth = Math.max(...cells.flat().map((cell) => cell.length), 12) + 3;
   lines.push(
-    ['Arm'.padEnd(labelWidth), ...COLUMNS.map((c) => c.label.padEnd(cellWidth))].join('').trimEnd(),
+    ['Arm'.padEnd(labelWidth + 2), ...COLUMNS.map((c) => c.label.padEnd(cellWidth))]
+      .join('')
+      .trimEnd(),
   );
   COMPARED.forEach((name, i) => {
     lines.push(
-      [armLabel(name).padEnd(labelWidth), ...cells[i].map((cell) => cell.padEnd(cellWidth))]
+      [armLabel(name).padEnd(labelWidth + 2), ...cells[i].map((cell) => cell.padEnd(cellWidth))]
         .join('')
         .trimEnd(),
     );
