@@ -111,8 +111,15 @@ function nllWithHessian(
   const z = applyAffineMap(map, theta, features);
   gradient.fill(0);
   hessian.fill(0);
+  const T = terms.length;
+  const tk = Int32Array.from(terms, (t) => t.k);
+  const td = Int32Array.from(terms, (t) => t.d);
+  const tp = Int32Array.from(terms, (t) => t.param);
   const p = new Float64Array(K);
-  const value = new Float64Array(terms.length);
+  const S = new Float64Array(K * K);
+  const value = new Float64Array(T);
+  // Pairs a < b go to `upper` (added with its transpose at the end), a = b to the Hessian.
+  const upper = new Float64Array(P * P);
   let nll = 0;
   for (let i = 0; i < n; i++) {
     const zo = i * K;
@@ -124,26 +131,29 @@ function nllWithHessian(
       sum += p[k];
     }
     for (let k = 0; k < K; k++) p[k] /= sum;
+    for (let k = 0; k < K; k++) {
+      for (let l = 0; l < K; l++) S[k * K + l] = (k === l ? p[k] : 0) - p[k] * p[l];
+    }
     const y = labels[i];
     nll += max + Math.log(sum) - z[zo + y];
     const xo = i * D;
-    for (let a = 0; a < terms.length; a++) {
-      const t = terms[a];
-      value[a] = t.d < 0 ? 1 : features[xo + t.d];
-      gradient[t.param] += (p[t.k] - (t.k === y ? 1 : 0)) * value[a];
+    for (let a = 0; a < T; a++) {
+      value[a] = td[a] < 0 ? 1 : features[xo + td[a]];
+      gradient[tp[a]] += (p[tk[a]] - (tk[a] === y ? 1 : 0)) * value[a];
     }
-    for (let a = 0; a < terms.length; a++) {
-      const ta = terms[a];
-      const pa = p[ta.k];
+    for (let a = 0; a < T; a++) {
       const va = value[a];
       if (va === 0) continue;
-      const row = ta.param * P;
-      for (let b = 0; b < terms.length; b++) {
-        const tb = terms[b];
-        const s = (ta.k === tb.k ? pa : 0) - pa * p[tb.k];
-        hessian[row + tb.param] += s * va * value[b];
+      const sRow = tk[a] * K;
+      const row = tp[a] * P;
+      hessian[row + tp[a]] += S[sRow + tk[a]] * va * va;
+      for (let b = a + 1; b < T; b++) {
+        upper[row + tp[b]] += S[sRow + tk[b]] * va * value[b];
       }
     }
+  }
+  for (let r = 0; r < P; r++) {
+    for (let c = 0; c < P; c++) hessian[r * P + c] += upper[r * P + c] + upper[c * P + r];
   }
   for (let j = 0; j < P; j++) gradient[j] /= n;
   for (let j = 0; j < P * P; j++) hessian[j] /= n;
