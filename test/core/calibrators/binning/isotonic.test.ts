@@ -11,13 +11,7 @@ const fitOn = (part: { logits: number[][]; labels: number[] }, k: number) => ({
 });
 const shown = (a: ArrayLike<number>, k: number) => Array.from(a).slice(0, ref.shownRows * k);
 
-describe('binning calibrators against netcal and scikit-learn on the demo (1e-4)', () => {
-  it('histogram binning equals netcal HistogramBinning(bins=10), one-vs-rest, renormalised', () => {
-    const fitted = CALIBRATORS.histogram.fit(fitOn(ref.calibration, K));
-    const probs = fitted.apply(fitOn(ref.evaluation, K).logits).probs;
-    expect(maxProbDifference(shown(probs, K), ref.arms.histogram.probs)).toBeLessThan(1e-4);
-  });
-
+describe('isotonic regression against scikit-learn on the demo (1e-4)', () => {
   it('isotonic regression equals scikit-learn CalibratedClassifierCV(method="isotonic")', () => {
     const fitted = CALIBRATORS.isotonic.fit(fitOn(ref.calibration, K));
     const probs = fitted.apply(fitOn(ref.evaluation, K).logits).probs;
@@ -28,18 +22,6 @@ describe('binning calibrators against netcal and scikit-learn on the demo (1e-4)
     const fitted = CALIBRATORS.isotonic.fit(fitOn(ref.binary.calibration, 2));
     const probs = fitted.apply(fitOn(ref.binary.evaluation, 2).logits).probs;
     ref.binary.isotonic.p1.forEach((p1, i) =>
-      expect(Math.abs(probs[2 * i + 1] - p1)).toBeLessThan(1e-4),
-    );
-  });
-});
-
-describe('Platt scaling against scikit-learn LogisticRegression(C=inf) on the log-odds', () => {
-  it('fits the same a, b and P(y = 1)', () => {
-    const fitted = CALIBRATORS.platt.fit(fitOn(ref.binary.calibration, 2));
-    expect(Math.abs((fitted.parameters.a as number) - ref.binary.platt.a)).toBeLessThan(1e-4);
-    expect(Math.abs((fitted.parameters.b as number) - ref.binary.platt.b)).toBeLessThan(1e-4);
-    const probs = fitted.apply(fitOn(ref.binary.evaluation, 2).logits).probs;
-    ref.binary.platt.p1.forEach((p1, i) =>
       expect(Math.abs(probs[2 * i + 1] - p1)).toBeLessThan(1e-4),
     );
   });
