@@ -48,35 +48,48 @@ export function checkApplyInput(logits: ArrayLike<number>, numClasses: number): 
 }
 
 /**
- * Builds a calibrator from its description and an unchecked fit: the data is checked first, the
+ * Builds a calibrator from its description, an unchecked fit and the map its parameters define.
+ * The data is checked first; the fitted calibrator applies the map rebuilt from its plain-JSON
+ * parameters (`restore`), so a map restored from a saved document gives the same numbers; the
  * map's input is checked on every `apply`.
  */
 export function defineCalibrator(
   info: CalibratorInfo,
-  fitChecked: (data: CalibrationData) => {
-    parameters: CalibratorParameters;
-    summary: string;
-    map: (logits: ArrayLike<number>, n: number) => CalibratedOutputs;
-  },
+  fitChecked: (data: CalibrationData) => { parameters: CalibratorParameters; summary: string },
+  mapOf: (
+    parameters: CalibratorParameters,
+    numClasses: number,
+  ) => (logits: ArrayLike<number>, n: number) => CalibratedOutputs,
 ): Calibrator {
+  const restore = (
+    parameters: CalibratorParameters,
+    numClasses: number,
+    summary = '',
+  ): FittedCalibrator => {
+    if (!info.appliesTo(numClasses)) {
+      throw new RangeError(`${info.name} does not apply to ${numClasses} classes`);
+    }
+    const map = mapOf(parameters, numClasses);
+    return {
+      id: info.id as CalibratorId,
+      parameters,
+      summary,
+      apply(logits) {
+        const n = checkApplyInput(logits, numClasses);
+        return map(logits, n);
+      },
+    };
+  };
   return {
     ...info,
+    restore,
     fit(data: CalibrationData): FittedCalibrator {
       checkCalibrationData(data);
       if (!info.appliesTo(data.numClasses)) {
         throw new RangeError(`${info.name} does not apply to ${data.numClasses} classes`);
       }
-      const { parameters, summary, map } = fitChecked(data);
-      const K = data.numClasses;
-      return {
-        id: info.id as CalibratorId,
-        parameters,
-        summary,
-        apply(logits) {
-          const n = checkApplyInput(logits, K);
-          return map(logits, n);
-        },
-      };
+      const { parameters, summary } = fitChecked(data);
+      return restore(parameters, data.numClasses, summary);
     },
   };
 }

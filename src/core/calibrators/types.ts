@@ -61,6 +61,11 @@ export interface CalibratorInfo {
 }
 
 export interface Calibrator extends CalibratorInfo {
-  /** Fits the map; `data` is checked first (see `fitCalibrator`). */
+  /** Fits the map; `data` is checked first (see `defineCalibrator`). */
   fit(data: CalibrationData): FittedCalibrator;
+  /**
+   * The fitted map from its saved parameters (e.g. `arms.<arm>.calibrator.parameters` of a
+   * fine-tune document): the same numbers as the fit that made them.
+   */
+  restore(parameters: CalibratorParameters, numClasses: number, summary?: string): FittedCalibrator;
 }

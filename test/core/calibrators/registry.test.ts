@@ -61,6 +61,15 @@ describe.each(CALIBRATOR_IDS.map((id) => [id, CALIBRATORS[id]] as const))(
       );
     });
 
+    it('restores from its JSON parameters to the same numbers (a saved map reproduces its arm)', () => {
+      const fitted = fit();
+      const saved = JSON.parse(JSON.stringify(fitted.parameters));
+      const restored = calibrator.restore(saved, K, fitted.summary);
+      expect(Array.from(restored.apply(testSet.logits!).probs)).toEqual(
+        Array.from(fitted.apply(testSet.logits!).probs),
+      );
+    });
+
     it('refuses bad input with one clear message', () => {
       expect(() => calibrator.fit({ logits: [], labels: [], numClasses: K })).toThrow(/no samples/);
       expect(() =>

@@ -1,5 +1,5 @@
 import { defineCalibrator } from '../base';
-import { fitOneVsRest } from './one-vs-rest';
+import { applyOneVsRest, fitOneVsRest } from './one-vs-rest';
 
 /** Equal-width bins of histogram binning (netcal's default). */
 export const HISTOGRAM_BINS = 10;
@@ -20,25 +20,32 @@ export const histogramBinning = defineCalibrator(
     appliesTo: (K) => K >= 2,
   },
   (data) => {
-    const M = HISTOGRAM_BINS;
-    const binOf = (p: number) => Math.min(M - 1, Math.max(0, Math.floor(p * M)));
-    const { perClass, apply } = fitOneVsRest(data, (scores, hits) => {
-      const sum = new Float64Array(M);
-      const count = new Float64Array(M);
+    const values = fitOneVsRest(data, (scores, hits) => {
+      const sum = new Float64Array(HISTOGRAM_BINS);
+      const count = new Float64Array(HISTOGRAM_BINS);
       for (let i = 0; i < scores.length; i++) {
-        const b = binOf(scores[i]);
+        const b = binOf(scores[i], HISTOGRAM_BINS);
         sum[b] += hits[i];
         count[b] += 1;
       }
-      const values = Array.from({ length: M }, (_, b) =>
-        count[b] > 0 ? sum[b] / count[b] : (b + 0.5) / M,
+      return Array.from({ length: HISTOGRAM_BINS }, (_, b) =>
+        count[b] > 0 ? sum[b] / count[b] : (b + 0.5) / HISTOGRAM_BINS,
       );
-      return { map: (p: number) => values[binOf(p)], parameters: values };
     });
     return {
-      parameters: { bins: M, values: perClass },
-      summary: `${M} equal-width bins per class`,
-      map: apply,
+      parameters: { bins: HISTOGRAM_BINS, values },
+      summary: `${HISTOGRAM_BINS} equal-width bins per class`,
     };
   },
+  (parameters, K) => {
+    const bins = parameters.bins as number;
+    const maps = (parameters.values as number[][]).map(
+      (values) => (p: number) => values[binOf(p, bins)],
+    );
+    return applyOneVsRest(maps, K);
+  },
 );
+
+function binOf(p: number, bins: number): number {
+  return Math.min(bins - 1, Math.max(0, Math.floor(p * bins)));
+}

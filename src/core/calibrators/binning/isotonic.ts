@@ -1,6 +1,6 @@
 import { isotonicFit, isotonicPredict } from '../../pav';
 import { defineCalibrator } from '../base';
-import { fitOneVsRest } from './one-vs-rest';
+import { applyOneVsRest, fitOneVsRest } from './one-vs-rest';
 
 /**
  * Isotonic regression (Zadrozny & Elkan 2002), one-vs-rest and renormalised, as scikit-learn's
@@ -17,26 +17,34 @@ export const isotonicRegression = defineCalibrator(
     appliesTo: (K) => K >= 2,
   },
   (data) => {
-    const { perClass, apply } = fitOneVsRest(data, (scores, hits) => {
+    const perClass = fitOneVsRest(data, (scores, hits) => {
       const fit = isotonicFit(scores, hits);
-      // Keep only the points where the step function changes (the map is the same).
+      // Keep only the points where the piecewise-linear map bends (the same map).
       const x: number[] = [];
       const y: number[] = [];
       for (let j = 0; j < fit.x.length; j++) {
-        const same =
+        const flat =
           j > 0 && j < fit.x.length - 1 && fit.y[j] === fit.y[j - 1] && fit.y[j] === fit.y[j + 1];
-        if (!same) {
+        if (!flat) {
           x.push(fit.x[j]);
           y.push(fit.y[j]);
         }
       }
-      const kept = { x, y };
-      return { map: (p: number) => isotonicPredict(kept, p), parameters: kept };
+      return { x, y };
     });
+    const points = perClass.reduce((s, c) => s + c.x.length, 0);
     return {
       parameters: { thresholds: perClass.map((c) => c.x), values: perClass.map((c) => c.y) },
-      summary: `${perClass.reduce((s, c) => s + c.x.length, 0)} breakpoints over ${perClass.length} ${perClass.length === 1 ? 'map' : 'class maps'}`,
-      map: apply,
+      summary: `${points} breakpoints over ${perClass.length} ${perClass.length === 1 ? 'map' : 'class maps'}`,
     };
+  },
+  (parameters, K) => {
+    const thresholds = parameters.thresholds as number[][];
+    const values = parameters.values as number[][];
+    const maps = thresholds.map((x, k) => {
+      const fit = { x, y: values[k] };
+      return (p: number) => isotonicPredict(fit, p);
+    });
+    return applyOneVsRest(maps, K);
   },
 );

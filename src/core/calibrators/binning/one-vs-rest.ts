@@ -15,29 +15,37 @@ export interface ClassMap {
  */
 export function fitOneVsRest<P>(
   data: CalibrationData,
-  fitClass: (scores: Float64Array, hits: Float64Array) => { map: ClassMap; parameters: P },
-): {
-  perClass: P[];
-  apply: (logits: ArrayLike<number>, n: number) => CalibratedOutputs;
-} {
+  fitClass: (scores: Float64Array, hits: Float64Array) => P,
+): P[] {
   const K = data.numClasses;
   const n = data.labels.length;
   const probs = softmaxRows(data.logits, K);
   const classes = K === 2 ? [1] : Array.from({ length: K }, (_, k) => k);
-  const maps: ClassMap[] = [];
-  const perClass: P[] = [];
-  for (const k of classes) {
+  return classes.map((k) => {
     const scores = new Float64Array(n);
     const hits = new Float64Array(n);
     for (let i = 0; i < n; i++) {
       scores[i] = probs[i * K + k];
       hits[i] = data.labels[i] === k ? 1 : 0;
     }
-    const fitted = fitClass(scores, hits);
-    maps.push(fitted.map);
-    perClass.push(fitted.parameters);
+    return fitClass(scores, hits);
+  });
+}
+
+/**
+ * Applies per-class maps (one for K = 2, on P(y = 1); K otherwise) to softmax(logits): each
+ * value clipped to [0, 1], rows renormalised, a zero row uniform.
+ */
+export function applyOneVsRest(
+  maps: ClassMap[],
+  K: number,
+): (logits: ArrayLike<number>, n: number) => CalibratedOutputs {
+  if (maps.length !== (K === 2 ? 1 : K)) {
+    throw new RangeError(
+      `expected ${K === 2 ? 1 : K} class maps for ${K} classes, got ${maps.length}`,
+    );
   }
-  const apply = (logits: ArrayLike<number>, count: number): CalibratedOutputs => {
+  return (logits, count) => {
     const p = softmaxRows(logits, K);
     const out = new Float32Array(count * K);
     const row = new Float64Array(K);
@@ -57,5 +65,4 @@ export function fitOneVsRest<P>(
     }
     return { probs: out, logits: null };
   };
-  return { perClass, apply };
 }

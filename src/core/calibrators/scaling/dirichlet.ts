@@ -1,6 +1,6 @@
 import { defineCalibrator, logSoftmaxRows, softmaxRows } from '../base';
-import { applyAffineMap } from './nll-fit';
-import { fitOdirMap, matrixParameters } from './odir';
+import { applyAffineMap, fullMap } from './nll-fit';
+import { fitOdirMap, matrixParameters, thetaOfMatrix } from './odir';
 
 /**
  * Dirichlet calibration with ODIR (Kull et al. 2019, "Dir-ODIR"): z' = W log p + b with
@@ -17,14 +17,18 @@ export const dirichletCalibration = defineCalibrator(
   },
   (data) => {
     const K = data.numClasses;
-    const { theta, lambda, map } = fitOdirMap(logSoftmaxRows(data.logits, K), data.labels, K);
+    const { theta, lambda } = fitOdirMap(logSoftmaxRows(data.logits, K), data.labels, K);
     return {
       parameters: { ...matrixParameters(theta, K), lambda, mu: lambda },
       summary: `λ = μ = ${lambda}, cross-validated`,
-      map: (logits) => {
-        const z = applyAffineMap(map, theta, logSoftmaxRows(logits, K));
-        return { probs: softmaxRows(z, K), logits: Float32Array.from(z) };
-      },
+    };
+  },
+  (parameters, K) => {
+    const map = fullMap(K);
+    const theta = thetaOfMatrix(parameters);
+    return (logits) => {
+      const z = applyAffineMap(map, theta, logSoftmaxRows(logits, K));
+      return { probs: softmaxRows(z, K), logits: Float32Array.from(z) };
     };
   },
 );

@@ -1,6 +1,6 @@
 import { defineCalibrator, softmaxRows } from '../base';
-import { applyAffineMap } from './nll-fit';
-import { fitOdirMap, matrixParameters } from './odir';
+import { applyAffineMap, fullMap } from './nll-fit';
+import { fitOdirMap, matrixParameters, thetaOfMatrix } from './odir';
 
 /**
  * Matrix scaling with ODIR (Kull et al. 2019, "MS-ODIR"): z' = W z + b on the logits, off-diagonal
@@ -16,14 +16,18 @@ export const matrixScaling = defineCalibrator(
   },
   (data) => {
     const K = data.numClasses;
-    const { theta, lambda, map } = fitOdirMap(data.logits, data.labels, K);
+    const { theta, lambda } = fitOdirMap(data.logits, data.labels, K);
     return {
       parameters: { ...matrixParameters(theta, K), lambda, mu: lambda },
       summary: `λ = μ = ${lambda}, cross-validated`,
-      map: (logits) => {
-        const z = applyAffineMap(map, theta, logits);
-        return { probs: softmaxRows(z, K), logits: Float32Array.from(z) };
-      },
+    };
+  },
+  (parameters, K) => {
+    const map = fullMap(K);
+    const theta = thetaOfMatrix(parameters);
+    return (logits) => {
+      const z = applyAffineMap(map, theta, logits);
+      return { probs: softmaxRows(z, K), logits: Float32Array.from(z) };
     };
   },
 );

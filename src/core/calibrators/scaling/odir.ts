@@ -87,3 +87,8 @@ export function matrixParameters(
   const weights = Array.from({ length: K }, (_, k) => Array.from(theta.subarray(k * K, k * K + K)));
   return { weights, biases: Array.from(theta.subarray(K * K)) };
 }
+
+/** θ (row-major W, then b) from saved `weights` (K × K) and `biases`. */
+export function thetaOfMatrix(parameters: { weights?: unknown; biases?: unknown }): number[] {
+  return [...(parameters.weights as number[][]).flat(), ...(parameters.biases as number[])];
+}

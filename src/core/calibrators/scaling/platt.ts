@@ -27,21 +27,23 @@ export const plattScaling = defineCalibrator(
     appliesTo: (K) => K === 2,
   },
   (data) => {
-    const logOdds = (logits: ArrayLike<number>) => {
-      const n = logits.length / 2;
-      const s = new Float64Array(n);
-      for (let i = 0; i < n; i++) s[i] = logits[2 * i + 1] - logits[2 * i];
-      return s;
-    };
     const { theta } = fitAffineMap(PLATT_MAP, logOdds(data.logits), data.labels, [1, 0]);
     const [a, b] = theta;
-    return {
-      parameters: { a, b },
-      summary: `a = ${a.toFixed(3)}, b = ${b.toFixed(3)}`,
-      map: (logits) => {
-        const z = applyAffineMap(PLATT_MAP, theta, logOdds(logits));
-        return { probs: softmaxRows(z, 2), logits: Float32Array.from(z) };
-      },
+    return { parameters: { a, b }, summary: `a = ${a.toFixed(3)}, b = ${b.toFixed(3)}` };
+  },
+  (parameters) => {
+    const theta = [parameters.a as number, parameters.b as number];
+    return (logits) => {
+      const z = applyAffineMap(PLATT_MAP, theta, logOdds(logits));
+      return { probs: softmaxRows(z, 2), logits: Float32Array.from(z) };
     };
   },
 );
+
+/** s = z₁ − z₀ per row. */
+function logOdds(logits: ArrayLike<number>): Float64Array {
+  const n = logits.length / 2;
+  const s = new Float64Array(n);
+  for (let i = 0; i < n; i++) s[i] = logits[2 * i + 1] - logits[2 * i];
+  return s;
+}

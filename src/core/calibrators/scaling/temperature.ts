@@ -18,13 +18,13 @@ export const temperatureScaling = defineCalibrator(
   (data) => {
     const K = data.numClasses;
     const { temperature } = fitTemperature(data.logits, data.labels, K);
-    return {
-      parameters: { temperature },
-      summary: `T = ${temperature.toFixed(3)}`,
-      map: (logits) => ({
-        probs: applyTemperature(logits, K, temperature),
-        logits: Float32Array.from(logits, (z) => z / temperature),
-      }),
-    };
+    return { parameters: { temperature }, summary: `T = ${temperature.toFixed(3)}` };
+  },
+  (parameters, K) => {
+    const temperature = parameters.temperature as number;
+    return (logits) => ({
+      probs: applyTemperature(logits, K, temperature),
+      logits: Float32Array.from(logits, (z) => z / temperature),
+    });
   },
 );

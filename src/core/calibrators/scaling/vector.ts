@@ -24,10 +24,14 @@ export const vectorScaling = defineCalibrator(
     return {
       parameters: { weights, biases },
       summary: `weights ${Math.min(...weights).toFixed(2)}–${Math.max(...weights).toFixed(2)}`,
-      map: (logits) => {
-        const z = applyAffineMap(map, theta, logits);
-        return { probs: softmaxRows(z, K), logits: Float32Array.from(z) };
-      },
+    };
+  },
+  (parameters, K) => {
+    const map = diagonalMap(K, true);
+    const theta = [...(parameters.weights as number[]), ...(parameters.biases as number[])];
+    return (logits) => {
+      const z = applyAffineMap(map, theta, logits);
+      return { probs: softmaxRows(z, K), logits: Float32Array.from(z) };
     };
   },
 );
