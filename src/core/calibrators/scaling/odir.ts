@@ -8,7 +8,7 @@ import {
 } from './nll-fit';
 
 /** The ODIR strengths tried (λ = μ), weakest first. */
-export const ODIR_GRID = [1e-4, 1e-3, 1e-2, 1e-1, 1, 10, 100, 1000];
+export const ODIR_GRID = [1e-3, 1e-1, 10, 1000];
 /** Folds of the cross-validation on the calibration part. */
 export const ODIR_FOLDS = 3;
 
