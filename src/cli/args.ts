@@ -41,8 +41,10 @@ Audit options:
   -h, --help              this text
   -v, --version           the app version
 
-Fine-tune options (label smoothing, compared with the original, an α = 0 fine-tune and
-temperature scaling on an evaluation part none of them was tuned or calibrated on):
+Fine-tune options (label smoothing, compared with the original, an α = 0 fine-tune and the
+post-hoc calibrators of the original (temperature, vector, matrix and Dirichlet scaling, Platt for
+binary models, histogram binning, isotonic regression; each fitted on the calibration part) on an
+evaluation part none of them was tuned or calibrated on):
   --model PATH, --data PATH  the model and its labelled set (split, stratified and seeded, into
                           fine-tune 50% / calibration 25% / evaluation 25%)
   --demo                  the built-in demo model and test set instead of --model and --data

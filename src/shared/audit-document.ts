@@ -69,7 +69,14 @@ export interface NamedPerClassStats extends PerClassStats {
  * One audit as the command line writes it (`--json`), the app shows it and the history keeps it.
  * Documented field by field in docs/audit-json.md. NaN values are written as null.
  */
-export interface AuditDocument extends Omit<CalibrationReport, 'flags' | 'perClass'> {
+export interface AuditDocument extends Omit<
+  CalibrationReport,
+  'flags' | 'perClass' | 'corp' | 'referenceMetrics'
+> {
+  /** CORP diagram and decomposition; absent in audits saved before it existed. */
+  corp?: CalibrationReport['corp'];
+  /** The reference libraries' values; absent in audits saved before they were added. */
+  referenceMetrics?: CalibrationReport['referenceMetrics'];
   schema: 'calibration-audit/audit';
   schemaVersion: 1;
   flags: Omit<CalibrationReport['flags'], 'samples' | 'classes'> & {

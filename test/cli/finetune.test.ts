@@ -67,7 +67,12 @@ describe('calibration-audit finetune on a slice of the demo', () => {
     expect(outcome.stdout).toMatch(/^control \(α = 0\)/m);
     expect(outcome.stdout).toMatch(new RegExp(`^smoothed \\(α = ${document.alpha}\\)`, 'm'));
     expect(outcome.stdout).toMatch(/^temperature \(T = \d+\.\d{3}\)/m);
-    expect(outcome.stdout).toMatch(/^ECE\s+[-+]?\d+\.\d\d \[/m);
+    // The change table: one row per compared arm, ECE first, with its paired interval.
+    expect(outcome.stdout).toMatch(/^Arm\s+ECE\s+NLL\s+Accuracy/m);
+    expect(outcome.stdout).toMatch(
+      new RegExp(`^smoothed \\(α = ${document.alpha}\\)\\s+[-+]?\\d+\\.\\d\\d \\[`, 'm'),
+    );
+    expect(outcome.stdout).toMatch(/^Dirichlet calibration \(ODIR\)\s+[-+]?\d+\.\d\d \[/m);
     expect(outcome.stdout).toMatch(
       /^Alpha\s+(0\.05|0\.2) \(lowest calibration NLL of 0\.05, 0\.2\)/m,
     );

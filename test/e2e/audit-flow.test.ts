@@ -56,6 +56,21 @@ describe('the audit flow in Chromium', () => {
         .poll(() => page.getByTestId('reliability-diagram').getAttribute('data-scheme'))
         .toBe('equal-mass');
       await screenshot(page, `audit-equal-mass-${theme}`);
+
+      // The third view: the CORP curve with its consistency band, and the decomposition.
+      await page.getByTestId('scheme-corp').click();
+      const corp = page.getByTestId('corp-diagram');
+      await corp.waitFor();
+      expect(Number(await corp.getAttribute('data-points'))).toBeGreaterThan(10);
+      expect(await page.getByTestId('reliability-bar').count()).toBe(0);
+      expect(await page.getByTestId('corp-brier').textContent()).toMatch(
+        /0\.\d{4}\s*= MCB 0\.\d{4} − DSC 0\.\d{4} \+ UNC 0\.\d{4}/,
+      );
+      expect(await page.getByTestId('metric-netcal-ace').textContent()).toMatch(
+        /^netcal ACE\s*7\.9\d?%/,
+      );
+      await corp.scrollIntoViewIfNeeded();
+      await screenshot(page, `audit-corp-${theme}`);
       await page.close();
     });
   }
