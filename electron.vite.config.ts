@@ -6,11 +6,20 @@ export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
+      // h5wasm is ES-module only; bundled, it loads from app.asar like the rest of the engine.
+      externalizeDeps: { exclude: ['h5wasm'] },
       rollupOptions: {
         input: {
           index: resolve('src/main/index.ts'),
           // The engine runs in an Electron utility process, never in the main process's event loop.
           'engine-process': resolve('src/main/engine-process.ts'),
+        },
+        // CommonJS, as electron-vite builds by default: every Electron loads it as a main script, while an
+        // ES-module main needs Electron 28 or later. `.cjs` because package.json says "type": "module".
+        output: {
+          format: 'cjs',
+          entryFileNames: '[name].cjs',
+          chunkFileNames: 'chunks/[name]-[hash].cjs',
         },
       },
     },

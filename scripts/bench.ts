@@ -6,6 +6,11 @@
  * 1.3x of that at 10,000; all metrics with 1,000 bootstrap resamples on 100,000 predictions under 2 s;
  * one fine-tuning epoch over the 10,000 demo images on wasm under 10 s. The history's save, reopen and
  * paired-comparison times are measured and reported (no target).
+ *
+ * Image folders (scripts/bench-photos.ts; targets from issue 11): a MobileNetV2-sized model at 224×224
+ * on 1,000 photos of mixed sizes, per backend: end to end within 1.15x of predict-only; on tensorflow
+ * at least as fast as PIL + Keras; peak RSS at 4x the folder within 1.2x of 1x and under 1 GB.
+ * `--only image-folder` prints that row alone.
  */
 import { execFileSync } from 'node:child_process';
 import { statSync } from 'node:fs';
@@ -29,8 +34,10 @@ import { loadModel } from '../src/engine/model/load-model';
 import { openTestSetFor } from '../src/engine/open-test-set';
 import { storedAuditView } from '../src/host/history-calls';
 import { openHistory } from '../src/storage';
+import { benchImageFolderChild, imageFolderRows } from './bench-photos';
 
 const TRAIN_IMAGES = '/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz';
+const IMAGE_FOLDER_BACKENDS: BackendName[] = ['tensorflow', 'wasm'];
 
 const { values } = parseArgs({
   options: {
@@ -39,6 +46,8 @@ const { values } = parseArgs({
     data: { type: 'string' },
     samples: { type: 'string' },
     layers: { type: 'string' },
+    model: { type: 'string' },
+    only: { type: 'string' },
   },
 });
 
@@ -78,20 +87,39 @@ if (values.child === 'audit') {
   console.log(JSON.stringify(await benchScoreFile(Number(values.samples ?? 10_000_000), 10, 1000)));
 } else if (values.child === 'metrics') {
   console.log(JSON.stringify(await benchMetrics(100_000, 10, 1000)));
+} else if (values.child === 'hostile') {
+  console.log(JSON.stringify(await benchHostile()));
+} else if (values.child === 'image-folder') {
+  console.log(
+    JSON.stringify(
+      await benchImageFolderChild(
+        values.backend as BackendName,
+        values.model ?? '',
+        values.data ?? '',
+      ),
+    ),
+  );
+} else if (values.only === 'image-folder') {
+  const backends = values.backend ? [values.backend as BackendName] : IMAGE_FOLDER_BACKENDS;
+  console.log(
+    JSON.stringify(
+      { machine: machine(), imageFolder: await imageFolderRows(child, backends) },
+      null,
+      2,
+    ),
+  );
 } else {
   const report = {
-    machine: {
-      cpus: os.cpus().length,
-      cpuModel: os.cpus()[0]?.model,
-      memoryGiB: round(os.totalmem() / 2 ** 30),
-      node: process.version,
-    },
+    machine: machine(),
     endToEndDemoAudit: BACKENDS.map((backend) => child(['--child', 'audit', '--backend', backend])),
+    // Peak memory on wasm, and the same pair natively below.
     peakMemory: {
       images10000: child(['--child', 'audit', '--backend', 'wasm']),
       images60000: child(['--child', 'audit', '--backend', 'wasm', '--data', TRAIN_IMAGES]),
     },
     metrics: child(['--child', 'metrics']),
+    // Files that cannot be what they claim, refused from their first bytes (target: < 1 s, flat memory).
+    hostileInputs: child(['--child', 'hostile']),
     // A score file (labels.npy + probs.npy, 10,000,000 x 10 float32) audited without a model: every
     // metric with 1,000 bootstrap resamples on two threads (target < 60 s, peak memory well under 2 GB).
     scoreFile: child(['--child', 'scores']),
@@ -109,6 +137,13 @@ if (values.child === 'audit') {
           ]),
         ),
       ),
+      // One epoch over the 10,000 demo images natively (tfjs-node's own gradients).
+      epoch10000Native: ['head', 'all'].map((layers) =>
+        child([
+          ...['--child', 'finetune', '--backend', 'tensorflow', '--samples', '10000'],
+          ...['--layers', layers],
+        ]),
+      ),
       // One epoch over the 10,000 demo images on wasm (target < 10 s).
       epoch10000Wasm: ['head', 'all'].map((layers) =>
         child([
@@ -124,12 +159,24 @@ if (values.child === 'audit') {
       ),
     },
   };
+  // The photo folder: a MobileNetV2-sized model on 1,000 photos, per backend (not the plain JS one,
+  // which would take minutes), and the PIL + Keras peer.
+  Object.assign(report, { imageFolder: await imageFolderRows(child, IMAGE_FOLDER_BACKENDS) });
   const small = report.peakMemory.images10000 as { peakRssMiB?: number };
   const large = report.peakMemory.images60000 as { peakRssMiB?: number };
   if (small.peakRssMiB && large.peakRssMiB) {
     Object.assign(report.peakMemory, { ratio60kTo10k: round(large.peakRssMiB / small.peakRssMiB) });
   }
   console.log(JSON.stringify(report, null, 2));
+}
+
+function machine() {
+  return {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    memoryGiB: round(os.totalmem() / 2 ** 30),
+    node: process.version,
+  };
 }
 
 function child(args: string[]): unknown {
@@ -147,16 +194,52 @@ function child(args: string[]): unknown {
   }
 }
 
+/**
+ * How long a 2 GiB sparse file named .csv (zeros: binary) and a CSV whose first record never ends
+ * (17 M characters, no newline) take to be refused, and how much the process grows meanwhile.
+ */
+async function benchHostile() {
+  const { openDataset } = await import('../src/engine/data');
+  const { open, writeFile } = await import('node:fs/promises');
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'calibration-audit-bench-hostile-'));
+  const options = {
+    input: { kind: 'features' as const, size: 4 },
+    numClasses: 2,
+    classNames: null,
+  };
+  async function refusal(file: string) {
+    const rss = process.memoryUsage().rss;
+    const started = performance.now();
+    const message = await openDataset(file, options).then(
+      () => 'accepted',
+      (error: Error) => error.message.replace(dir, '…'),
+    );
+    return {
+      seconds: round((performance.now() - started) / 1000),
+      rssGrowthMiB: round((process.memoryUsage().rss - rss) / 2 ** 20),
+      message,
+    };
+  }
+  try {
+    const sparse = path.join(dir, 'huge.csv');
+    const handle = await open(sparse, 'w');
+    await handle.truncate(2 * 2 ** 30);
+    await handle.close();
+    const endless = path.join(dir, 'endless.csv');
+    await writeFile(endless, `label,a,b,c,d\n${'9'.repeat(17 * 2 ** 20)}`);
+    return { sparse2GiBCsv: await refusal(sparse), endlessRecord17M: await refusal(endless) };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 /** One fine-tuning epoch of the demo model over its first `samples` test images. */
 async function benchFinetune(backend: BackendName, samples: number, layers: string) {
   const choice = await selectBackend(backend);
   const model = await loadModel(DEMO_MODEL_DIR);
   const { dataset } = await openTestSetFor(model, DEMO_TEST_IMAGES);
   const data = await readAllSamples(dataset, model.info.inputShape);
-  const trainable = prepareTrainableModel(
-    model.model as tf.LayersModel,
-    parseLayerSelection(layers),
-  );
+  const trainable = prepareTrainableModel(model.trainable!.model, parseLayerSelection(layers));
   const tensorsBefore = tf.memory().numTensors;
   const [epoch] = await trainModel({
     trainable,

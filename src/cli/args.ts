@@ -8,10 +8,10 @@ export class UsageError extends Error {
 }
 
 export const USAGE = `Usage:
-  calibration-audit audit --model DIR --data PATH [options]
+  calibration-audit audit --model PATH --data PATH [options]
   calibration-audit audit --scores FILE [--label-column NAME] [--classes a,b,c] [options]
   calibration-audit demo [options]
-  calibration-audit finetune --model DIR --data PATH [--alpha A] [fine-tune options]
+  calibration-audit finetune --model PATH --data PATH [--alpha A] [fine-tune options]
   calibration-audit finetune --demo [--alpha A] [fine-tune options]
   calibration-audit history list [--model FINGERPRINT] [--data FINGERPRINT] [--db FILE]
   calibration-audit history show ID [--json FILE] [--db FILE]
@@ -21,14 +21,16 @@ export const USAGE = `Usage:
   calibration-audit history delete ID [--db FILE]
 
 Audit options:
-  --model DIR             TF.js model folder (model.json + weight shards) or its JSON file
+  --model PATH            the model: a TF.js folder (model.json + weight shards) or its JSON
+                          file, a Keras .keras or .h5 file, or an ONNX .onnx file
+  --classes A,B,C         class names in class order: of the model's outputs (default: labels.txt
+                          or metadata.json beside the model), or of a score file's labels and columns
   --data PATH             test set: folder of class-named image folders, CSV, or IDX file/folder
   --scores FILE           audit a score file instead of a model: per-sample labels and predicted
                           probabilities or logits, as CSV (label + p_0..p_{K-1}, logit_0..logit_{K-1}
                           or one column per class; --predictions output reads back), NumPy .npz
                           (labels + probs or logits), probs.npy/logits.npy beside labels.npy, Parquet,
                           or a folder of Parquet part files (Spark, Ray)
-  --classes a,b,c         class names in class order (score files: names labels and columns)
   --label-column NAME     CSV label column (default: label, target, class or y)
   --scaling S             pixel scaling 0-1 (default), -1-1 or 0-255
   --backend B             tensorflow, wasm or cpu (default: the fastest that loads)
@@ -45,9 +47,11 @@ Audit options:
   -h, --help              this text
   -v, --version           the app version
 
-Fine-tune options (label smoothing, compared with the original, an α = 0 fine-tune and
-temperature scaling on an evaluation part none of them was tuned or calibrated on):
-  --model DIR, --data PATH  the model and its labelled set (split, stratified and seeded, into
+Fine-tune options (label smoothing, compared with the original, an α = 0 fine-tune and the
+post-hoc calibrators of the original (temperature, vector, matrix and Dirichlet scaling, Platt for
+binary models, histogram binning, isotonic regression; each fitted on the calibration part) on an
+evaluation part none of them was tuned or calibrated on):
+  --model PATH, --data PATH  the model and its labelled set (split, stratified and seeded, into
                           fine-tune 50% / calibration 25% / evaluation 25%)
   --demo                  the built-in demo model and test set instead of --model and --data
   --alpha A               label smoothing alpha in [0, 1) (default 0.1); a comma-separated list
@@ -65,7 +69,8 @@ temperature scaling on an evaluation part none of them was tuned or calibrated o
   --pdf FILE              write the report (audit of the original, then the comparison) as a PDF
   --page-size SIZE        A4 (default) or Letter, for --pdf
   --db FILE, --name NAME  save the fine-tune in this history database
-  --bootstrap N, --bins N, --backend B, --label-column NAME, --scaling S  as for audit
+  --bootstrap N, --bins N, --backend B, --label-column NAME, --classes A,B,C, --scaling S
+                          as for audit
 
 History (saved audits; nothing is re-run): --db FILE defaults to ~/.calibration-audit/history.sqlite.
   list                    the audits, newest first, optionally of one model or one test set
@@ -117,7 +122,6 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
     predictions: { type: 'string' },
     'fail-above-ece': { type: 'string' },
     scores: { type: 'string' },
-    classes: { type: 'string' },
   });
   if (values.help) return { command: 'help' };
   const scoresPath = values.scores as string | undefined;
@@ -132,10 +136,7 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
       }
     }
   } else if (command === 'audit' && (!values.model || !values.data)) {
-    throw new UsageError('audit needs --model DIR and --data PATH, or --scores FILE.');
-  }
-  if (values.classes !== undefined && scoresPath === undefined) {
-    throw new UsageError('--classes goes with --scores (a model folder names its own classes).');
+    throw new UsageError('audit needs --model PATH and --data PATH, or --scores FILE.');
   }
   if (command === 'demo' && (values.model || values.data)) {
     throw new UsageError('demo audits the built-in demo; use audit for --model and --data.');
@@ -148,20 +149,6 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
     predictionsFile: values.predictions as string | undefined,
     failAboveEce: fraction('--fail-above-ece', values['fail-above-ece']),
   };
-}
-
-function classList(value: string | boolean | undefined): string[] | undefined {
-  if (value === undefined) return undefined;
-  const names = String(value)
-    .split(',')
-    .map((name) => name.trim());
-  if (names.length < 2 || names.some((name) => name === '')) {
-    throw new UsageError(`--classes needs two or more comma-separated names (got '${value}').`);
-  }
-  if (new Set(names).size !== names.length) {
-    throw new UsageError(`--classes names a class twice (got '${value}').`);
-  }
-  return names;
 }
 
 type OptionValues = Record<string, string | boolean | undefined>;
@@ -184,6 +171,7 @@ export const RUN_OPTIONS = {
   model: { type: 'string' },
   data: { type: 'string' },
   'label-column': { type: 'string' },
+  classes: { type: 'string' },
   scaling: { type: 'string' },
   backend: { type: 'string' },
   bins: { type: 'string' },
@@ -203,6 +191,7 @@ export function runValues(values: OptionValues) {
     modelPath: values.model as string | undefined,
     dataPath: values.data as string | undefined,
     labelColumn: values['label-column'] as string | undefined,
+    classNames: classList(values.classes),
     scaling: oneOf('--scaling', values.scaling, ['0-1', '-1-1', '0-255'] as const),
     backend: oneOf('--backend', values.backend, BACKENDS),
     bins: integer('--bins', values.bins, 1, 1000),
@@ -277,4 +266,22 @@ export function dbAndName(values: Record<string, string | boolean | undefined>):
   }
   if (name !== undefined && name.trim() === '') throw new UsageError('--name must not be empty.');
   return { db, name };
+}
+
+/** `--classes a,b,c`: names separated by commas, none empty, none twice. */
+export function classList(value: string | boolean | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const names = String(value)
+    .split(',')
+    .map((name) => name.trim());
+  if (names.length < 2 || names.some((name) => name.length === 0)) {
+    throw new UsageError(
+      `--classes must list at least two names separated by commas (got '${value}').`,
+    );
+  }
+  const repeated = names.find((name, i) => names.indexOf(name) !== i);
+  if (repeated !== undefined) {
+    throw new UsageError(`--classes names '${repeated}' twice.`);
+  }
+  return names;
 }

@@ -10,6 +10,7 @@ export interface FinetuneArgs {
   dataPath?: string;
   trainDataPath?: string;
   labelColumn?: string;
+  classNames?: string[];
   scaling?: PixelScaling;
   backend?: BackendName;
   /** One alpha, or several for a sweep. */
@@ -49,7 +50,7 @@ export function parseFinetuneCommandLine(args: string[]): FinetuneArgs | { comma
     throw new UsageError('finetune --demo uses the built-in demo; drop --model and --data.');
   }
   if (!demo && (!values.model || !values.data)) {
-    throw new UsageError('finetune needs --model DIR and --data PATH (or --demo).');
+    throw new UsageError('finetune needs --model PATH and --data PATH (or --demo).');
   }
   return {
     command: 'finetune',

@@ -1,9 +1,10 @@
 import type { MetricEstimate, MetricName } from '../core/types';
-import type {
-  ComparedArmName,
-  FinetuneArmName,
-  FinetuneDocument,
-  FinetuneEpoch,
+import {
+  armNamesOf,
+  type ComparedArmName,
+  type FinetuneArmName,
+  type FinetuneDocument,
+  type FinetuneEpoch,
 } from '../shared/finetune-document';
 
 const COLUMNS: { name: MetricName; label: string; percent: boolean }[] = [
@@ -14,12 +15,11 @@ const COLUMNS: { name: MetricName; label: string; percent: boolean }[] = [
   { name: 'aurc', label: 'AURC', percent: false },
 ];
 
-const ARMS: FinetuneArmName[] = ['original', 'control', 'smoothed', 'temperature'];
-const COMPARED: ComparedArmName[] = ['control', 'smoothed', 'temperature'];
-
 /** The plain-text comparison the command line prints. */
 export function formatFinetuneSummary(document: FinetuneDocument): string {
   const { settings, split, provenance, model, arms } = document;
+  const ARMS = armNamesOf(arms);
+  const COMPARED = ARMS.filter((name): name is ComparedArmName => name !== 'original');
   const lines = [
     `Model       ${model.name} (${model.format}, ${model.numClasses} classes, output: ${model.output})`,
     `Data        ${document.dataset.path} (${document.dataset.format}, ${document.dataset.sampleCount} samples)`,
@@ -52,17 +52,18 @@ export function formatFinetuneSummary(document: FinetuneDocument): string {
   );
 
   const armLabel = (name: FinetuneArmName): string => {
-    const arm = arms[name];
+    const arm = arms[name]!;
     if (name === 'control') return 'control (α = 0)';
     if (name === 'smoothed') return `smoothed (α = ${arm.alpha})`;
     if (name === 'temperature') return `temperature (T = ${(arm.temperature ?? NaN).toFixed(3)})`;
-    return 'original';
+    if (name === 'original') return 'original';
+    return arm.calibrator?.name ?? name;
   };
-  const labelWidth = Math.max(12, ...ARMS.map((name) => armLabel(name).length));
+  const labelWidth = Math.max(12, ...ARMS.map((name) => armLabel(name).length)) + 1;
   const width = Math.max(...COLUMNS.map((c) => c.label.length)) + 2;
   lines.push(['Arm'.padEnd(labelWidth), ...COLUMNS.map((c) => c.label.padStart(width))].join(''));
   for (const name of ARMS) {
-    const metrics = arms[name].metrics;
+    const metrics = arms[name]!.metrics;
     lines.push(
       [
         armLabel(name).padEnd(labelWidth),
@@ -72,19 +73,18 @@ export function formatFinetuneSummary(document: FinetuneDocument): string {
   }
 
   lines.push('', 'Change from the original (95% paired bootstrap interval; percentages in points)');
-  const cells = COLUMNS.map((c) =>
-    COMPARED.map((name) => delta(document.deltas[name][c.name], c.percent)),
+  const cells = COMPARED.map((name) =>
+    COLUMNS.map((c) => delta(document.deltas[name]![c.name], c.percent)),
   );
   const cellWidth = Math.max(...cells.flat().map((cell) => cell.length), 12) + 3;
-  const metricWidth = Math.max(...COLUMNS.map((c) => c.label.length)) + 2;
   lines.push(
-    ['Metric'.padEnd(metricWidth), ...COMPARED.map((name) => name.padEnd(cellWidth))]
+    ['Arm'.padEnd(labelWidth + 2), ...COLUMNS.map((c) => c.label.padEnd(cellWidth))]
       .join('')
       .trimEnd(),
   );
-  COLUMNS.forEach((c, i) => {
+  COMPARED.forEach((name, i) => {
     lines.push(
-      [c.label.padEnd(metricWidth), ...cells[i].map((cell) => cell.padEnd(cellWidth))]
+      [armLabel(name).padEnd(labelWidth + 2), ...cells[i].map((cell) => cell.padEnd(cellWidth))]
         .join('')
         .trimEnd(),
     );

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { DEMO_MODEL_DIR, DEMO_TEST_IMAGES } from '../engine/demo';
 import { stringifyFinetuneDocument } from '../engine/finetune/document-json';
 import type { FinetuneProgress, FinetuneRequest } from '../engine/finetune/finetune';
-import { EngineClient } from '../engine/worker/engine-client';
+import { childProcessTransport, EngineClient } from '../engine/worker/engine-client';
 import { EXIT, reportFailure } from './failure';
 import type { FinetuneArgs } from './finetune-args';
 import { describeEpoch, formatFinetuneSummary } from './finetune-summary';
@@ -16,6 +16,7 @@ export async function runFinetuneCommand(args: FinetuneArgs): Promise<number> {
     dataPath: args.dataPath ?? DEMO_TEST_IMAGES,
     trainDataPath: args.trainDataPath,
     labelColumn: args.labelColumn,
+    classNames: args.classNames,
     scaling: args.scaling,
     backend: args.backend,
     alpha: args.alpha,
@@ -28,7 +29,7 @@ export async function runFinetuneCommand(args: FinetuneArgs): Promise<number> {
     bootstrapResamples: args.bootstrapResamples,
     exportPath: args.outDir ?? null,
   };
-  const engine = new EngineClient();
+  const engine = new EngineClient(childProcessTransport());
   const controller = new AbortController();
   const onSigint = () => controller.abort();
   process.once('SIGINT', onSigint);

@@ -16,9 +16,16 @@ import { EXIT, reportFailure } from './failure';
 import type { HistoryArgs } from './history-args';
 import { METRIC_ROWS, decimal, formatSummary, percent } from './summary';
 
-/** Opens the history `file`, telling the user on stderr when a damaged file was moved aside. */
-async function withHistory<T>(file: string, use: (history: History) => Promise<T>): Promise<T> {
-  const history = await openHistory(file);
+/**
+ * Opens the history `file`, telling the user on stderr when a damaged file was moved aside (only a
+ * command that writes, `access: 'write'`, does that; a reading one reports the damage and leaves it).
+ */
+async function withHistory<T>(
+  file: string,
+  use: (history: History) => Promise<T>,
+  access: 'read' | 'write' = 'write',
+): Promise<T> {
+  const history = await openHistory(file, { access });
   const recovered = recoveryNotice(history);
   if (recovered) process.stderr.write(`calibration-audit: ${recovered}\n`);
   try {
@@ -44,101 +51,110 @@ export async function saveFinetuneTo(
   process.stdout.write(`Saved as fine-tune #${id} in ${file}\n`);
 }
 
+/** The history actions that change the file; the others only read it. */
+const WRITING_ACTIONS = new Set<HistoryArgs['action']>(['rename', 'delete']);
+
 /** `calibration-audit history ...`: reads and edits the saved audits; no inference runs. */
 export async function runHistoryCommand(args: HistoryArgs): Promise<number> {
   const file = args.db ?? defaultHistoryPath();
   try {
-    await withHistory(file, async (history) => {
-      switch (args.action) {
-        case 'list': {
-          const model = await expand(history, 'model', args.modelFingerprint);
-          const data = await expand(history, 'test set', args.datasetFingerprint);
-          const audits = await history.listAudits({
-            modelFingerprint: model,
-            datasetFingerprint: data,
-          });
-          const finetunes = (await history.listFinetunes({ modelFingerprint: model })).filter(
-            (f) => data === undefined || f.datasetFingerprint === data,
-          );
-          process.stdout.write(
-            audits.length === 0 ? `No audits in ${file}.\n` : auditTable(audits),
-          );
-          if (finetunes.length > 0) process.stdout.write(`\n${finetuneTable(finetunes)}`);
-          return;
-        }
-        case 'show': {
-          const { summary, document } = await history.getAudit(args.id);
-          process.stdout.write(`Audit #${summary.id}: ${summary.name} (saved ${summary.saved})\n`);
-          process.stdout.write(`${formatSummary(document)}\n`);
-          if (args.jsonFile) {
-            await writeFile(args.jsonFile, stringifyAuditDocument(document) + '\n');
-          }
-          return;
-        }
-        case 'compare': {
-          const comparison = await history.compareAudits(args.a, args.b, {
-            bootstrapResamples: args.bootstrapResamples,
-            seed: args.seed,
-          });
-          const { a, b } = comparison;
-          const lines = [
-            `A  #${a.id} ${a.name} (${a.created})`,
-            `B  #${b.id} ${b.name} (${b.created})`,
-            `${comparison.sampleCount} paired samples, ${comparison.bins} bins, ` +
-              `${comparison.bootstrapResamples} paired bootstrap resamples (seed ${comparison.seed})`,
-            '',
-          ];
-          const rows = METRIC_ROWS.map((row) => {
-            const delta = comparison.deltas[row.name];
-            const format = row.percent ? signedPercent : signedDecimal;
-            return [row.label, format(delta.value), interval(delta, format)];
-          });
-          lines.push(table(['Metric', 'B − A', '95% interval'], rows, [1]));
-          process.stdout.write(lines.join('\n'));
-          if (args.jsonFile) {
-            await writeFile(
-              args.jsonFile,
-              JSON.stringify(
-                comparison,
-                (_key, value: unknown) =>
-                  typeof value === 'number' && !Number.isFinite(value) ? null : value,
-                2,
-              ) + '\n',
+    await withHistory(
+      file,
+      async (history) => {
+        switch (args.action) {
+          case 'list': {
+            const model = await expand(history, 'model', args.modelFingerprint);
+            const data = await expand(history, 'test set', args.datasetFingerprint);
+            const audits = await history.listAudits({
+              modelFingerprint: model,
+              datasetFingerprint: data,
+            });
+            const finetunes = (await history.listFinetunes({ modelFingerprint: model })).filter(
+              (f) => data === undefined || f.datasetFingerprint === data,
             );
-          }
-          return;
-        }
-        case 'trend': {
-          const points = await history.trend(
-            (await expand(history, 'model', args.modelFingerprint)) ?? args.modelFingerprint,
-          );
-          if (points.length === 0) {
-            process.stdout.write(`No audits of model ${args.modelFingerprint} in ${file}.\n`);
+            process.stdout.write(
+              audits.length === 0 ? `No audits in ${file}.\n` : auditTable(audits),
+            );
+            if (finetunes.length > 0) process.stdout.write(`\n${finetuneTable(finetunes)}`);
             return;
           }
-          const rows = points.map((p) => [
-            String(p.id),
-            p.created,
-            p.testSetName,
-            `${percent(p.accuracy.value)} (${interval(p.accuracy, percent)})`,
-            `${percent(p.ece.value)} (${interval(p.ece, percent)})`,
-            `${decimal(p.nll.value)} (${interval(p.nll, decimal)})`,
-          ]);
-          process.stdout.write(
-            table(['ID', 'Created', 'Test set', 'Accuracy', 'ECE', 'NLL'], rows, [0]),
-          );
-          return;
+          case 'show': {
+            const { summary, document } = await history.getAudit(args.id);
+            process.stdout.write(
+              `Audit #${summary.id}: ${summary.name} (saved ${summary.saved})\n`,
+            );
+            process.stdout.write(`${formatSummary(document)}\n`);
+            if (args.jsonFile) {
+              await writeFile(args.jsonFile, stringifyAuditDocument(document) + '\n');
+            }
+            return;
+          }
+          case 'compare': {
+            const comparison = await history.compareAudits(args.a, args.b, {
+              bootstrapResamples: args.bootstrapResamples,
+              seed: args.seed,
+            });
+            const { a, b } = comparison;
+            const lines = [
+              `A  #${a.id} ${a.name} (${a.created})`,
+              `B  #${b.id} ${b.name} (${b.created})`,
+              `${comparison.sampleCount} paired samples, ${comparison.bins} bins, ` +
+                `${comparison.bootstrapResamples} paired bootstrap resamples (seed ${comparison.seed})`,
+              '',
+            ];
+            const rows = METRIC_ROWS.map((row) => {
+              const delta = comparison.deltas[row.name];
+              const format = row.percent ? signedPercent : signedDecimal;
+              return [row.label, format(delta.value), interval(delta, format)];
+            });
+            lines.push(table(['Metric', 'B − A', '95% interval'], rows, [1]));
+            process.stdout.write(lines.join('\n'));
+            if (args.jsonFile) {
+              await writeFile(
+                args.jsonFile,
+                JSON.stringify(
+                  comparison,
+                  (_key, value: unknown) =>
+                    typeof value === 'number' && !Number.isFinite(value) ? null : value,
+                  2,
+                ) + '\n',
+              );
+            }
+            return;
+          }
+          case 'trend': {
+            const points = await history.trend(
+              (await expand(history, 'model', args.modelFingerprint)) ?? args.modelFingerprint,
+            );
+            if (points.length === 0) {
+              process.stdout.write(`No audits of model ${args.modelFingerprint} in ${file}.\n`);
+              return;
+            }
+            const rows = points.map((p) => [
+              String(p.id),
+              p.created,
+              p.testSetName,
+              `${percent(p.accuracy.value)} (${interval(p.accuracy, percent)})`,
+              `${percent(p.ece.value)} (${interval(p.ece, percent)})`,
+              `${decimal(p.nll.value)} (${interval(p.nll, decimal)})`,
+            ]);
+            process.stdout.write(
+              table(['ID', 'Created', 'Test set', 'Accuracy', 'ECE', 'NLL'], rows, [0]),
+            );
+            return;
+          }
+          case 'rename':
+            await history.renameAudit(args.id, args.name);
+            process.stdout.write(`Renamed audit #${args.id} to "${args.name}" in ${file}\n`);
+            return;
+          case 'delete':
+            await history.deleteAudit(args.id);
+            process.stdout.write(`Deleted audit #${args.id} from ${file}\n`);
+            return;
         }
-        case 'rename':
-          await history.renameAudit(args.id, args.name);
-          process.stdout.write(`Renamed audit #${args.id} to "${args.name}" in ${file}\n`);
-          return;
-        case 'delete':
-          await history.deleteAudit(args.id);
-          process.stdout.write(`Deleted audit #${args.id} from ${file}\n`);
-          return;
-      }
-    });
+      },
+      WRITING_ACTIONS.has(args.action) ? 'write' : 'read',
+    );
     return EXIT.ok;
   } catch (error) {
     return reportFailure(error);

@@ -3,7 +3,7 @@ import type { AuditRequest } from '../engine/audit';
 import { stringifyAuditDocument } from '../engine/audit-document';
 import { DEMO_MODEL_DIR, DEMO_TEST_IMAGES } from '../engine/demo';
 import { writePredictionsCsv } from '../engine/predictions-csv';
-import { EngineClient } from '../engine/worker/engine-client';
+import { childProcessTransport, EngineClient } from '../engine/worker/engine-client';
 import { APP_VERSION } from '../shared/app-version';
 import { USAGE, UsageError, parseCommandLine, type AuditArgs } from './args';
 import { EXIT, reportFailure } from './failure';
@@ -63,11 +63,12 @@ async function audit(args: AuditArgs): Promise<number> {
           modelPath: args.modelPath ?? DEMO_MODEL_DIR,
           dataPath: args.dataPath ?? DEMO_TEST_IMAGES,
           labelColumn: args.labelColumn,
+          classNames: args.classNames,
           scaling: args.scaling,
           backend: args.backend,
           ...settings,
         };
-  const engine = new EngineClient();
+  const engine = new EngineClient(childProcessTransport());
   const controller = new AbortController();
   const onSigint = () => controller.abort();
   process.once('SIGINT', onSigint);

@@ -25,7 +25,11 @@ export function createProgressBar(stream: NodeJS.WriteStream): {
 }
 
 function describe(progress: AuditProgress): string {
-  if (progress.phase === 'loading') return 'Loading model and test set...';
+  if (progress.phase === 'loading') {
+    return progress.total
+      ? `Reading the test set: ${progress.done ?? 0}/${progress.total} files...`
+      : 'Loading model and test set...';
+  }
   if (progress.phase === 'metrics') return 'Computing metrics and bootstrap intervals...';
   const done = progress.done ?? 0;
   const total = progress.total ?? 0;

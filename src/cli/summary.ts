@@ -25,6 +25,7 @@ export function formatSummary(document: AuditDocument): string {
     ? [
         `Model     ${model.name} (${model.format}, ${model.numClasses} classes, output: ${model.output})`,
         `Test set  ${dataset.path} (${dataset.format}, ${provenance.sampleCount} samples)`,
+        ...(dataset.featureColumns ? [`Features  ${dataset.featureColumns.join(', ')}`] : []),
         `Backend   ${provenance.backend}`,
         '',
       ]

@@ -55,3 +55,12 @@ export { quantileSorted, percentileInterval95 } from './quantile';
 export { smoothTargets, smoothBinaryTarget, optimumLogitGap } from './label-smoothing';
 export { stratifiedSplit, type SplitFractions, type SplitIndices } from './split';
 export { fitTemperature, applyTemperature, MIN_TEMPERATURE, MAX_TEMPERATURE } from './temperature';
+export * from './calibrators';
+export { isotonicFit, isotonicPredict, type IsotonicFit } from './pav';
+export {
+  corpReliability,
+  type CorpReliability,
+  type CorpDecomposition,
+  type CorpOptions,
+} from './corp';
+export { relplotSmoothEce, relplotSmoothEceAt, netcalAce } from './reference-metrics';

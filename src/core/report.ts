@@ -1,4 +1,6 @@
 import { confidenceHistogram, reliabilityBins } from './binning';
+import { corpReliability } from './corp';
+import { netcalAce, relplotSmoothEce } from './reference-metrics';
 import { bootstrapIntervals } from './bootstrap';
 import { flagClasses, flagConfidentErrors, flagOverconfidentBins } from './flags';
 import { logitGapSummary } from './logit-gap';
@@ -94,6 +96,14 @@ export function completeAudit(
     perClass,
     confusion: confusionMatrix(labels, prediction, K),
     riskCoverage: riskCoverageCurve(confidence, correct, RISK_COVERAGE_POINTS, point.order),
+    corp: corpReliability(confidence, correct, {
+      resamples: opts.bootstrapResamples,
+      seed: opts.seed,
+    }),
+    referenceMetrics: {
+      relplotSmoothEce: relplotSmoothEce(confidence, correct),
+      netcalAce: { value: netcalAce(confidence, correct, opts.bins), bins: opts.bins },
+    },
     flags: {
       confidenceThreshold: opts.confidenceThreshold,
       samples: errors.samples,

@@ -1,3 +1,5 @@
+import type { CorpReliability } from './corp';
+
 /** A classifier's outputs on a labelled test set. */
 export interface Predictions {
   /** K >= 1. */
@@ -195,6 +197,21 @@ export interface CalibrationReport {
   confusion: number[][];
   /** At most about 200 points of the risk-coverage curve (confidence ties averaged). */
   riskCoverage: RiskCoverageCurve;
+  /**
+   * CORP reliability diagram of top-label confidence (PAV curve, 90% consistency band from
+   * `bootstrapResamples` draws under calibration) and the CORP decomposition of the top-label
+   * Brier and log scores (see corp.ts).
+   */
+  corp: CorpReliability;
+  /**
+   * Where a reference library's convention differs, its value too (see reference-metrics.ts):
+   * relplot 1.0.3's smECE (its own bandwidth search, end nodes not mirrored) and netcal 1.4's ACE
+   * (unweighted mean over non-empty equal-width bins; not this project's adaptive ECE).
+   */
+  referenceMetrics: {
+    relplotSmoothEce: { value: number; bandwidth: number };
+    netcalAce: { value: number; bins: number };
+  };
   flags: CalibrationFlags;
   verdict: Verdict;
   /** The smooth-ECE bandwidth σ* (fixed point smECE_σ = σ). */

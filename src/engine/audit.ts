@@ -21,6 +21,8 @@ export interface ModelAuditRequest extends AuditOptionsRequest {
   modelPath: string;
   dataPath: string;
   labelColumn?: string;
+  /** Class names for the model's outputs, in order (`--classes`); over files beside the model. */
+  classNames?: string[];
   /** Overrides what the model folder says; default [0, 1]. */
   scaling?: PixelScaling;
   backend?: BackendName;
@@ -45,6 +47,10 @@ export function isScoreFileRequest(request: AuditRequest): request is ScoreFileA
 }
 
 export type AuditPhase = 'loading' | 'inference' | 'metrics';
+/**
+ * While loading, `done` / `total` count the test set's files read / found (image folders); during
+ * inference, images predicted / images to predict, with the rate and the time left.
+ */
 export interface AuditProgress extends Partial<InferenceProgress> {
   phase: AuditPhase;
 }

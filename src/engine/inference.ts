@@ -1,4 +1,5 @@
 import type { OpenedDataset } from './data';
+import { chooseBatchSize } from './data/batch-size';
 import { InputError } from './input-error';
 import type { LoadedModel } from './model/load-model';
 
@@ -22,7 +23,10 @@ export interface InferenceResult {
 }
 
 export interface InferenceOptions {
+  /** Default: chosen for the model's input size and the backend (`chooseBatchSize`). */
   batchSize?: number;
+  /** The tfjs backend in use, for the default batch size. */
+  backend?: string;
   signal?: AbortSignal;
   onProgress?: (progress: InferenceProgress) => void;
 }
@@ -35,21 +39,28 @@ export class CancelledError extends Error {
 }
 
 /**
- * Streams the test set through the model batch by batch: only one decoded batch is alive at a time, and
- * the outputs are written into arrays sized once from the test set's sample count.
+ * Streams the test set through the model batch by batch: only the batch being predicted and the few
+ * being decoded ahead of it (image folders) are alive at a time, and the outputs are written into arrays sized once
+ * from the test set's sample count (trimmed if some images turn out not to decode).
  */
 export async function runInference(
   model: LoadedModel,
   dataset: OpenedDataset,
   options: InferenceOptions = {},
 ): Promise<InferenceResult> {
-  const { batchSize = 256, signal, onProgress } = options;
-  const total = dataset.info.sampleCount;
+  const { signal, onProgress } = options;
+  const batchSize =
+    options.batchSize ??
+    chooseBatchSize(
+      model.info.inputShape.reduce((a, b) => a * b, 1),
+      options.backend,
+    );
+  const capacity = dataset.info.sampleCount;
   const k = model.info.numClasses;
   const ids: string[] = [];
-  const labels = new Int32Array(total);
-  const probs = new Float32Array(total * k);
-  const logits = new Float32Array(total * k);
+  const labels = new Int32Array(capacity);
+  const probs = new Float32Array(capacity * k);
+  const logits = new Float32Array(capacity * k);
   const started = performance.now();
   let done = 0;
   try {
@@ -63,7 +74,7 @@ export async function runInference(
           `produced NaN or infinite outputs (first for test sample ${batch.ids[bad]}); the model's weights or its input scaling may be broken.`,
         );
       }
-      if (done + batch.count > total) {
+      if (done + batch.count > capacity) {
         throw new InputError(dataset.info.path, 'changed while it was being read.');
       }
       labels.set(batch.labels, done);
@@ -71,9 +82,11 @@ export async function runInference(
       logits.set(scores.logits, done * k);
       ids.push(...batch.ids);
       done += batch.count;
+      // Files that fail to decode leave the count: the total goes down with them.
+      const total = dataset.info.sampleCount;
       const seconds = (performance.now() - started) / 1000;
       const rate = done / Math.max(seconds, 1e-9);
-      onProgress?.({ done, total, rate, etaSeconds: (total - done) / rate });
+      onProgress?.({ done, total, rate, etaSeconds: Math.max(0, total - done) / rate });
       // Yield to the event loop so that a cancel message can arrive between batches.
       await new Promise((resolve) => setImmediate(resolve));
     }
@@ -82,12 +95,16 @@ export async function runInference(
     throw error;
   }
   if (signal?.aborted) throw new CancelledError();
-  if (done !== total) throw new InputError(dataset.info.path, 'changed while it was being read.');
+  if (done !== dataset.info.sampleCount) {
+    throw new InputError(dataset.info.path, 'changed while it was being read.');
+  }
+  const trim = <T extends Int32Array | Float32Array>(a: T, n: number): T =>
+    (a.length === n ? a : a.slice(0, n)) as T;
   return {
     ids,
-    labels,
-    probs,
-    logits,
+    labels: trim(labels, done),
+    probs: trim(probs, done * k),
+    logits: trim(logits, done * k),
     numClasses: k,
     seconds: (performance.now() - started) / 1000,
   };

@@ -1,4 +1,10 @@
-import { detectDatasetFormat, openDataset, type OpenedDataset, type PixelScaling } from './data';
+import {
+  detectDatasetFormat,
+  openDataset,
+  type OpenedDataset,
+  type OpenProgress,
+  type PixelScaling,
+} from './data';
 import { inputSpecFor } from './input-spec';
 import type { LoadedModel } from './model/load-model';
 
@@ -7,6 +13,8 @@ export interface TestSetOptions {
   /** Overrides what the model folder says; default [0, 1]. */
   scaling?: PixelScaling;
   signal?: AbortSignal;
+  /** Image folders: files found and read while the folder is opened. */
+  onProgress?: (progress: OpenProgress) => void;
 }
 
 /** Opens a test set as the model needs it: its input shape, class names and preprocessing. */
@@ -26,6 +34,7 @@ export async function openTestSetFor(
     crop: info.preprocessing.crop ?? 'none',
     labelColumn: options.labelColumn,
     signal: options.signal,
+    onProgress: options.onProgress,
   });
   return { dataset, scaling };
 }

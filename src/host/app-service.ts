@@ -10,7 +10,7 @@ import type {
   SaveOutcome,
 } from '../shared/api';
 import { topLabel } from '../core';
-import type { AuditResult } from '../engine/audit';
+import type { AuditRequest, AuditResult } from '../engine/audit';
 import { CancelledError } from '../engine/inference';
 import { InputError } from '../engine/input-error';
 import { detectScoreFile } from '../engine/scores/read-scores';
@@ -18,7 +18,9 @@ import type { EngineClient } from '../engine/worker/engine-client';
 import type { FinetuneDocument } from '../shared/finetune-document';
 import { toApiError } from './api-errors';
 import { AppHistory } from './app-history';
+import { FileGrants } from './file-grants';
 import { historyCalls } from './history-calls';
+import { TaskQueue, type TaskQueueOptions } from './task-queue';
 
 /** The calls both hosts serve: the shared API minus what only a window can do (dialogs, drops, saving). */
 export type AppService = Omit<
@@ -39,6 +41,10 @@ export type AppService = Omit<
   registerReport(report: ReportData): string;
   /** A recently finished audit (the last AUDITS_KEPT) as a report, with its inputs; null when unknown. */
   auditReport(auditId: string): ReportData | null;
+  /** The files and folders this service may open (see file-grants.ts): hosts grant what the user chose. */
+  grants: FileGrants;
+  /** The paths of the inputs running tasks and kept reports still need (the rest may be deleted). */
+  inputsInUse(): string[];
 };
 
 /** How many finished audits the service keeps for exporting their reports later. */
@@ -55,6 +61,13 @@ export interface AppServiceOptions {
   stagingDir: string;
   /** Where finished audits and fine-tunes are saved, and read back from; default none. */
   history?: AppHistory;
+  /**
+   * What the user gave this session; default none but the demo (which is always granted). Every
+   * InputRef that comes through the API is checked against it before the engine opens anything.
+   */
+  grants?: FileGrants;
+  /** How many audits and fine-tunes run at once, and how many may wait; default one and four. */
+  tasks?: TaskQueueOptions;
 }
 
 /**
@@ -67,8 +80,19 @@ export function createAppService({
   emit,
   stagingDir,
   history = AppHistory.none(),
+  grants = new FileGrants(),
+  tasks: taskOptions,
 }: AppServiceOptions): AppService {
+  const tasks = new TaskQueue(taskOptions);
+  const demoGranted = Promise.all([grants.grant(demo.model.path), grants.grant(demo.testSet.path)]);
+  /** The path of an InputRef from the renderer, once the user is known to have chosen it. */
+  async function granted(ref: unknown, what: string): Promise<string> {
+    await demoGranted;
+    return grants.check(ref, what);
+  }
   const running = new Map<string, AbortController>();
+  /** The input paths of each running (or waiting) task. */
+  const runningInputs = new Map<string, string[]>();
   const finetunedModels = new Map<string, string>();
   const reports = new Map<string, ReportData>();
   const finishedAudits = new Map<string, ReportData>();
@@ -79,6 +103,18 @@ export function createAppService({
   /** Saved fine-tunes: the app's fine-tune id → the history's. */
   const savedFinetunes = new Map<string, number>();
   let nextTask = 1;
+
+  /** Runs `work` when the task's turn comes (one task at a time by default), telling it its place. */
+  function inTurn(signal: AbortSignal, onWait: (position: number) => void) {
+    return async <T>(work: () => Promise<T>): Promise<T> => {
+      const release = await tasks.enter(signal, onWait);
+      try {
+        return await work();
+      } finally {
+        release();
+      }
+    };
+  }
 
   /** Keeps a shown audit's report for exporting it later. */
   function keepReport(report: ReportData): void {
@@ -115,36 +151,63 @@ export function createAppService({
 
   return {
     demo: async () => demo,
-    inspectModel: (model) => engine.call('inspectModel', { modelPath: model.path }),
-    inspectTestSet: (testSet, model) =>
-      engine.call('inspectTestSet', { dataPath: testSet.path, modelPath: model.path }),
-    scoreFileFormat: (input) => detectScoreFile(input.path),
+    engineBackend: () => engine.call('backend', {}),
+    grants,
+    inputsInUse() {
+      const paths = [...runningInputs.values()].flat();
+      for (const report of [...finishedAudits.values(), ...reports.values()]) {
+        if (report.model) paths.push(report.model.path);
+        if (report.testSet) paths.push(report.testSet.path);
+      }
+      return paths;
+    },
+    inspectModel: async (model) =>
+      engine.call('inspectModel', { modelPath: await granted(model, 'model') }),
+    inspectTestSet: async (testSet, model) =>
+      engine.call('inspectTestSet', {
+        dataPath: await granted(testSet, 'test set'),
+        modelPath: await granted(model, 'model'),
+      }),
+    scoreFileFormat: async (input) => detectScoreFile(await granted(input, 'score file')),
     async startAudit(settings: AuditSettings) {
+      const common = {
+        bins: settings?.bins,
+        bootstrapResamples: settings?.bootstrapResamples,
+        seed: settings?.seed,
+        labelColumn: settings?.labelColumn,
+      };
+      // A score file is audited on its own; a model runs over its test set. Either way, only what
+      // the user gave is opened.
+      const request: AuditRequest = settings?.scores
+        ? {
+            scoresPath: await granted(settings.scores, 'score file'),
+            classNames: settings.classNames,
+            ...common,
+          }
+        : {
+            modelPath: await granted(settings?.model, 'model'),
+            dataPath: await granted(settings?.testSet, 'test set'),
+            scaling: settings?.scaling,
+            ...common,
+          };
+      tasks.checkRoom('audit');
       const auditId = `audit-${Date.now()}-${nextTask++}`;
       const controller = new AbortController();
       running.set(auditId, controller);
-      const common = {
-        bins: settings.bins,
-        bootstrapResamples: settings.bootstrapResamples,
-        seed: settings.seed,
-        labelColumn: settings.labelColumn,
-      };
-      engine
-        .call(
-          'audit',
-          settings.scores
-            ? { scoresPath: settings.scores.path, classNames: settings.classNames, ...common }
-            : {
-                modelPath: settings.model.path,
-                dataPath: settings.testSet.path,
-                scaling: settings.scaling,
-                ...common,
-              },
-          {
-            signal: controller.signal,
-            onProgress: (progress) => emit({ type: 'progress', auditId, progress }),
-          },
-        )
+      runningInputs.set(
+        auditId,
+        request.scoresPath !== undefined
+          ? [request.scoresPath]
+          : [request.modelPath, request.dataPath],
+      );
+      inTurn(controller.signal, (queued) =>
+        emit({ type: 'progress', auditId, progress: { phase: 'loading', queued } }),
+      )(() =>
+        engine.call('audit', request, {
+          signal: controller.signal,
+          onProgress: (progress) => emit({ type: 'progress', auditId, progress }),
+        }),
+      )
         .then(async (result) => {
           const saved = await history.save((h) => h.saveAudit(result));
           if (!saved.saved) {
@@ -165,24 +228,40 @@ export function createAppService({
           if (error instanceof CancelledError) emit({ type: 'cancelled', auditId });
           else emit({ type: 'failed', auditId, error: toApiError(error) });
         })
-        .finally(() => running.delete(auditId));
+        .finally(() => {
+          running.delete(auditId);
+          runningInputs.delete(auditId);
+        });
       return { auditId };
     },
     async cancelAudit(auditId) {
       running.get(auditId)?.abort();
     },
     async startFinetune(settings: FinetuneSettingsView) {
+      const modelPath = await granted(settings?.model, 'model');
+      const dataPath = await granted(settings.testSet, 'test set');
+      const trainDataPath =
+        settings.trainSet === undefined || settings.trainSet === null
+          ? undefined
+          : await granted(settings.trainSet, 'fine-tuning set');
+      tasks.checkRoom('fine-tune');
       const finetuneId = `finetune-${Date.now()}-${nextTask++}`;
       const controller = new AbortController();
       running.set(finetuneId, controller);
+      runningInputs.set(
+        finetuneId,
+        [modelPath, dataPath, trainDataPath].filter((p): p is string => p !== undefined),
+      );
       const exportPath = path.join(stagingDir, finetuneId);
-      engine
-        .call(
+      inTurn(controller.signal, (queued) =>
+        emit({ type: 'finetune-progress', finetuneId, progress: { phase: 'loading', queued } }),
+      )(() =>
+        engine.call(
           'finetune',
           {
-            modelPath: settings.model.path,
-            dataPath: settings.testSet.path,
-            trainDataPath: settings.trainSet?.path,
+            modelPath,
+            dataPath,
+            trainDataPath,
             alpha: settings.alpha,
             epochs: settings.epochs,
             batchSize: settings.batchSize,
@@ -196,7 +275,8 @@ export function createAppService({
             onProgress: ({ task: _task, ...progress }) =>
               emit({ type: 'finetune-progress', finetuneId, progress }),
           },
-        )
+        ),
+      )
         .then(async (result) => {
           finetunedModels.set(finetuneId, exportPath);
           // The staging folder is the host's; the history learns where the model went on export.
@@ -210,7 +290,10 @@ export function createAppService({
           if (error instanceof CancelledError) emit({ type: 'finetune-cancelled', finetuneId });
           else emit({ type: 'finetune-failed', finetuneId, error: toApiError(error) });
         })
-        .finally(() => running.delete(finetuneId));
+        .finally(() => {
+          running.delete(finetuneId);
+          runningInputs.delete(finetuneId);
+        });
       return { finetuneId };
     },
     async cancelFinetune(finetuneId) {
@@ -257,13 +340,13 @@ export function createAppService({
       }
       return saved;
     },
-    ...historyCalls({ history, engine, keep: keepReport }),
+    ...historyCalls({ history, engine, keep: keepReport, grant: (p) => grants.grant(p) }),
     async thumbnail(testSet, model, sampleId) {
       // A score file holds no images.
       if (testSet.path === model.path && (await detectScoreFile(testSet.path))) return null;
       const png = await engine.call('thumbnail', {
-        dataPath: testSet.path,
-        modelPath: model.path,
+        dataPath: await granted(testSet, 'test set'),
+        modelPath: await granted(model, 'model'),
         sampleId,
       });
       return png ? `data:image/png;base64,${Buffer.from(png).toString('base64')}` : null;

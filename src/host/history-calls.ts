@@ -35,10 +35,19 @@ export interface HistoryCallsOptions {
   engine: EngineClient;
   /** Keeps a reopened audit's report, so that it can be exported like a fresh one. */
   keep: (report: ReportData) => void;
+  /**
+   * Grants a saved audit's or fine-tune's inputs (see file-grants.ts): the history records only what
+   * the user once chose, so its model and test set may be opened again (thumbnails, fine-tuning).
+   */
+  grant: (location: string) => Promise<unknown>;
 }
 
 /** The history's side of the API: every read goes to the storage layer; nothing is recomputed. */
-export function historyCalls({ history, engine, keep }: HistoryCallsOptions): HistoryCalls {
+export function historyCalls({ history, engine, keep, grant }: HistoryCallsOptions): HistoryCalls {
+  async function granted(inputs: { model: InputRef; testSet: InputRef }) {
+    await Promise.all([grant(inputs.model.path), grant(inputs.testSet.path)]);
+    return inputs;
+  }
   return {
     historyStatus: async () => history.status(),
     reopenHistory: () => history.reopen(),
@@ -49,7 +58,7 @@ export function historyCalls({ history, engine, keep }: HistoryCallsOptions): Hi
       const finetunes = await saved.listFinetunes({ auditId: historyId });
       const latest = finetunes[0] ? await saved.getFinetune(finetunes[0].id) : null;
       const audit = storedAuditView(stored);
-      const inputs = inputsOf(stored.document);
+      const inputs = await granted(inputsOf(stored.document));
       keep({ audit, finetune: latest?.document ?? null, ...inputs });
       const missing = await missingInputs(inputs);
       return { audit, summary: stored.summary, inputs, missing, finetunes };
@@ -69,7 +78,7 @@ export function historyCalls({ history, engine, keep }: HistoryCallsOptions): Hi
     listFinetunes: () => history.get().listFinetunes(),
     async openSavedFinetune(historyId) {
       const { summary, document } = await history.get().getFinetune(historyId);
-      return { summary, document, inputs: inputsOf(document) };
+      return { summary, document, inputs: await granted(inputsOf(document)) };
     },
     renameFinetune: (historyId, name) => history.get().renameFinetune(historyId, name),
     deleteFinetune: (historyId) => history.get().deleteFinetune(historyId),

@@ -19,6 +19,8 @@ import { AppHistory } from '../host/app-history';
 import { createAppService, pdfFileName, type AppService } from '../host/app-service';
 import { toApiError } from '../host/api-errors';
 import { demoInputs } from '../host/demo-inputs';
+import { FileGrants } from '../host/file-grants';
+import { checkCallArgs } from '../host/call-args';
 import { hardenApp, isTrustedSender } from './security';
 import { utilityProcessTransport } from './utility-transport';
 
@@ -27,6 +29,8 @@ const RENDERER_FILE = path.join(__dirname, '../renderer/index.html');
 const RENDERER_URL = RENDERER_DEV_URL ?? pathToFileURL(RENDERER_FILE).href;
 
 let window: BrowserWindow | null = null;
+/** What the user chose in a dialog or dropped this session: the only paths the service opens. */
+const fileGrants = new FileGrants();
 /** The hidden windows printing reports: they may call the API too (getReport, thumbnail). */
 const reportContents = new Set<WebContents>();
 
@@ -187,14 +191,14 @@ async function chooseInput(purpose: InputPurpose): Promise<InputRef | null> {
         : undefined,
   });
   const chosen = result.canceled ? undefined : result.filePaths[0];
-  return chosen ? { path: chosen, label: path.basename(chosen) } : null;
+  return chosen ? fileGrants.grantInput(chosen) : null;
 }
 
 async function chooseFolder(title: string): Promise<InputRef | null> {
   if (!window) return null;
   const result = await dialog.showOpenDialog(window, { title, properties: ['openDirectory'] });
   const chosen = result.canceled ? undefined : result.filePaths[0];
-  return chosen ? { path: chosen, label: path.basename(chosen) } : null;
+  return chosen ? fileGrants.grantInput(chosen) : null;
 }
 
 /** Copies the staged fine-tuned model into a folder the user picks; null when they cancel. */
@@ -277,7 +281,12 @@ function registerIpc(service: AppService): void {
       return { ok: false, error: { kind: 'internal', message: `Unknown call ${String(method)}.` } };
     }
     const handler = service[method] as (...a: unknown[]) => Promise<unknown>;
-    return settle(() => handler(...args));
+    return settle(async () => handler(...checkCallArgs(method, args)));
+  });
+  ipcMain.handle(IPC.grantDrop, (event, paths: unknown) => {
+    if (!fromMainWindow(event))
+      return { ok: false, error: { kind: 'internal', message: 'Untrusted sender.' } };
+    return settle(() => fileGrants.grantDrop(paths));
   });
   ipcMain.handle(IPC.exportFinetunedModel, (event, finetuneId: string) => {
     if (!fromMainWindow(event))
@@ -319,7 +328,7 @@ function createWindow(): void {
 app.whenReady().then(async () => {
   hardenApp();
   const engine = new EngineClient(
-    utilityProcessTransport(path.join(__dirname, 'engine-process.js')),
+    utilityProcessTransport(path.join(__dirname, 'engine-process.cjs')),
   );
   // A history that cannot be opened leaves the app working; the history view says why.
   const history = await AppHistory.open(path.join(app.getPath('userData'), 'history.sqlite'));
@@ -329,6 +338,7 @@ app.whenReady().then(async () => {
     emit: (event) => send(IPC.hostEvent, event),
     stagingDir: path.join(app.getPath('userData'), 'finetuned-models'),
     history,
+    grants: fileGrants,
   });
   registerIpc(service);
   buildMenu();

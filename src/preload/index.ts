@@ -41,8 +41,34 @@ const bridge: PreloadBridge = {
     ipcRenderer.on(IPC.hostCommand, forward);
     return () => ipcRenderer.off(IPC.hostCommand, forward);
   },
-  // Electron 32 removed File.path; webUtils is the supported way to get a dropped file's path.
-  pathsForFiles: (files) => files.map((file) => webUtils.getPathForFile(file)),
+  // A File the page made itself has no path (''), so the page cannot name a path of its choosing.
+  grantDroppedFiles: async () =>
+    unwrap<InputRef>(
+      await ipcRenderer.invoke(
+        IPC.grantDrop,
+        lastDrop.filter((p) => p.length > 0),
+      ),
+    ),
 };
+
+// The preload's own listener sees every drop before the page's (capture phase, on the window).
+let lastDrop: string[] = [];
+window.addEventListener(
+  'drop',
+  (event) => {
+    lastDrop = Array.from(event.dataTransfer?.files ?? []).map(pathForFile);
+  },
+  { capture: true },
+);
+
+/**
+ * A dropped file's path on this computer ('' for one that has none). Electron 32 removed File.path and
+ * webUtils.getPathForFile (Electron 29+) replaces it; older runtimes, such as the Electron 22 that Linux
+ * machines without Electron's download use, have only File.path.
+ */
+function pathForFile(file: File): string {
+  if (typeof webUtils?.getPathForFile === 'function') return webUtils.getPathForFile(file);
+  return (file as File & { path?: string }).path ?? '';
+}
 
 contextBridge.exposeInMainWorld('calibrationAudit', bridge);

@@ -1,5 +1,6 @@
 import type {
   AuditDocument,
+  BackendName,
   DatasetSummary,
   ModelSummary,
   PixelScaling,
@@ -69,6 +70,8 @@ export interface CalibrationAuditApi {
   saveAuditAgain(auditId: string): Promise<SaveOutcome>;
   /** The same for a finished fine-tune. */
   saveFinetuneAgain(finetuneId: string): Promise<SaveOutcome>;
+  /** The tfjs backend the engine runs on (native TensorFlow, WebAssembly or plain JS) and why not a faster one. */
+  engineBackend(): Promise<EngineBackend>;
   /** The history database: where it is, and whether audits are being saved to it. */
   historyStatus(): Promise<HistoryStatus>;
   /** Opens the history again (after the program that locked it has closed, say). */
@@ -173,8 +176,14 @@ export interface ScoreFileAuditSettings extends AuditSettingsBase {
 
 export type AuditSettings = ModelAuditSettings | ScoreFileAuditSettings;
 
+/**
+ * While loading, `done` / `total` are the test set's files read / found (image folders); during
+ * inference, images predicted / images to predict (the total drops if an image fails to decode).
+ */
 export interface AuditProgressView {
   phase: 'loading' | 'inference' | 'metrics';
+  /** Set while the audit waits for another audit or fine-tune to finish: its place in line (1 = next). */
+  queued?: number;
   done?: number;
   total?: number;
   rate?: number;
@@ -203,7 +212,8 @@ export interface ReportData {
 
 /** A problem the user can act on; `file` names the file it is in when there is one. */
 export interface ApiError {
-  kind: 'input' | 'internal';
+  /** `busy`: the host is running as much as it takes; try again later (HTTP 429). */
+  kind: 'input' | 'busy' | 'internal';
   file?: string;
   message: string;
 }
@@ -235,6 +245,8 @@ export interface FinetuneSettingsView {
 
 export interface FinetuneProgressView {
   phase: 'loading' | 'original' | 'training' | 'metrics' | 'export';
+  /** Set while the fine-tune waits for another audit or fine-tune to finish: its place in line. */
+  queued?: number;
   arm?: 'control' | 'smoothed';
   alpha?: number;
   run?: number;
@@ -263,4 +275,11 @@ export type HostEvent = AuditEvent | FinetuneEvent;
 
 export function isFinetuneEvent(event: HostEvent): event is FinetuneEvent {
   return event.type.startsWith('finetune-');
+}
+
+/** The backend the engine picked: the fastest that loaded, with why each faster one did not. */
+export interface EngineBackend {
+  name: BackendName;
+  /** E.g. "tensorflow: @tensorflow/tfjs-node is not installed …". */
+  fallbacks: string[];
 }

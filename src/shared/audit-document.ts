@@ -1,3 +1,4 @@
+import type { ModelFormat } from './model-formats';
 import type { CalibrationReport, FlaggedClass, FlaggedSample, PerClassStats } from '../core/types';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -27,13 +28,18 @@ export interface Provenance {
 export interface ModelSummary {
   file: string;
   name: string;
-  format: 'layers' | 'graph';
+  format: ModelFormat;
   inputShape: number[];
   numClasses: number;
   classNames: string[] | null;
   parameters: number;
   output: OutputKind;
   fingerprint: string;
+  /**
+   * Why the model cannot be fine-tuned (one sentence that follows its file name, e.g. an ONNX
+   * model); null or absent when it can.
+   */
+  notTrainable?: string | null;
 }
 
 export interface DatasetSummary {
@@ -44,6 +50,8 @@ export interface DatasetSummary {
   countsPerClass: number[];
   fingerprint: string;
   skipped: { file: string; reason: string }[];
+  /** A CSV of features: the columns fed to the model, in order (matched by count and order). */
+  featureColumns?: string[];
 }
 
 export type ScoreFileFormat = 'csv' | 'npy' | 'npz' | 'parquet';
@@ -92,7 +100,14 @@ export interface NamedPerClassStats extends PerClassStats {
  * One audit as the command line writes it (`--json`), the app shows it and the history keeps it.
  * Documented field by field in docs/audit-json.md. NaN values are written as null.
  */
-export interface AuditDocument extends Omit<CalibrationReport, 'flags' | 'perClass'> {
+export interface AuditDocument extends Omit<
+  CalibrationReport,
+  'flags' | 'perClass' | 'corp' | 'referenceMetrics'
+> {
+  /** CORP diagram and decomposition; absent in audits saved before it existed. */
+  corp?: CalibrationReport['corp'];
+  /** The reference libraries' values; absent in audits saved before they were added. */
+  referenceMetrics?: CalibrationReport['referenceMetrics'];
   schema: 'calibration-audit/audit';
   schemaVersion: 1;
   flags: Omit<CalibrationReport['flags'], 'samples' | 'classes'> & {

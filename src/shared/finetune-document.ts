@@ -1,3 +1,4 @@
+import type { CalibratorId, CalibratorParameters } from '../core/calibrators/types';
 import type {
   ConfidenceHistogram,
   LogitGapSummary,
@@ -14,12 +15,69 @@ import type {
   PixelScaling,
 } from './audit-document';
 
-/** The four arms every fine-tune compares, all measured on the same evaluation part. */
-export type FinetuneArmName = 'original' | 'control' | 'smoothed' | 'temperature';
-/** The arms that are compared with the original. */
-export type ComparedArmName = Exclude<FinetuneArmName, 'original'>;
 /** The arms that are fine-tuned. */
 export type TrainedArmName = 'control' | 'smoothed';
+/**
+ * Every arm a fine-tune can compare, all measured on the same evaluation part: the original, the
+ * two fine-tunes, and one post-hoc arm per registered calibrator (`src/core/calibrators`).
+ */
+export type FinetuneArmName = 'original' | TrainedArmName | CalibratorId;
+/** The arms that are compared with the original. */
+export type ComparedArmName = Exclude<FinetuneArmName, 'original'>;
+/** Arms every fine-tune has (documents saved before the calibrator registry have only these). */
+export type CoreArmName = 'original' | TrainedArmName | 'temperature';
+
+/** The order arms are listed in: original, fine-tunes, then the calibrators in registry order. */
+export const FINETUNE_ARM_ORDER: readonly FinetuneArmName[] = [
+  'original',
+  'control',
+  'smoothed',
+  'temperature',
+  'vector',
+  'matrix',
+  'dirichlet',
+  'platt',
+  'histogram',
+  'isotonic',
+];
+
+/** The arms a document holds, in `FINETUNE_ARM_ORDER`. */
+export function armNamesOf(arms: Partial<Record<FinetuneArmName, unknown>>): FinetuneArmName[] {
+  return FINETUNE_ARM_ORDER.filter((name) => arms[name] !== undefined);
+}
+
+/** The arms of a document: the four every fine-tune has, the other calibrators when run. */
+export type FinetuneArms<T> = Record<CoreArmName, T> &
+  Partial<Record<Exclude<FinetuneArmName, CoreArmName>, T>>;
+/** Per compared arm (every arm but the original). */
+export type ComparedArms<T> = Record<Exclude<CoreArmName, 'original'>, T> &
+  Partial<Record<Exclude<FinetuneArmName, CoreArmName>, T>>;
+
+/** A post-hoc arm's fitted map (fitted on the calibration part only). */
+export interface FittedMapInfo {
+  id: CalibratorId;
+  /** e.g. "Dirichlet calibration (ODIR)". */
+  name: string;
+  family: 'scaling' | 'binning';
+  /** The paper and the library convention followed. */
+  reference: string;
+  /** e.g. "T = 1.532" or "λ = μ = 0.01 (cross-validated)". */
+  summary: string;
+  /** Plain-JSON parameters (weights, biases, bin values, thresholds...). */
+  parameters: CalibratorParameters;
+}
+
+/** The arm with the lowest value of one metric, and whether its lead over the next is clear. */
+export interface BestArm {
+  metric: 'nll' | 'ece';
+  arm: FinetuneArmName;
+  /** The next best arm, or null with one compared arm. */
+  runnerUp: FinetuneArmName | null;
+  /** Runner-up minus best, with a paired-bootstrap 95% interval (null without a runner-up). */
+  lead: MetricEstimate | null;
+  /** The interval of the lead lies above 0. */
+  clear: boolean;
+}
 
 /** Which layers train: the last layer with weights, the last N layers with weights, or all. */
 export type LayerSelectionText = 'head' | 'all' | `last:${number}`;
@@ -53,6 +111,11 @@ export interface FinetuneSettings {
   bootstrapResamples: number;
   /** How the alpha of the smoothed arm was chosen. */
   alphaSelection: 'given' | 'lowest calibration NLL';
+  /**
+   * The post-hoc calibrators run on the original (fitted on the calibration part). Absent in
+   * documents saved before the calibrator registry, which ran temperature scaling only.
+   */
+  calibrators?: CalibratorId[];
 }
 
 /** One part of the data: where it came from, its size and its samples. */
@@ -87,10 +150,15 @@ export interface FinetuneArm {
   name: FinetuneArmName;
   /** Plain-language name, e.g. "label smoothing (α = 0.1)". */
   label: string;
-  /** Smoothing alpha of a fine-tuned arm; null for original and temperature. */
+  /** Smoothing alpha of a fine-tuned arm; null for the original and the post-hoc arms. */
   alpha: number | null;
   /** The fitted temperature of the temperature arm; null for the others. */
   temperature: number | null;
+  /**
+   * The fitted map of a post-hoc arm; null for the original and the fine-tunes. Absent in
+   * documents saved before the calibrator registry (read as null).
+   */
+  calibrator?: FittedMapInfo | null;
   /** As in the audit document: every metric with its 95% bootstrap interval. */
   metrics: Record<MetricName, MetricEstimate>;
   bins: ReliabilityBin[];
@@ -154,9 +222,14 @@ export interface FinetuneDocument {
   schemaVersion: 1;
   settings: FinetuneSettings;
   split: FinetuneSplit;
-  arms: Record<FinetuneArmName, FinetuneArm>;
+  arms: FinetuneArms<FinetuneArm>;
   /** Each arm minus the original, with paired-bootstrap 95% intervals. */
-  deltas: Record<ComparedArmName, Record<MetricName, MetricEstimate>>;
+  deltas: ComparedArms<Record<MetricName, MetricEstimate>>;
+  /**
+   * The compared arm with the lowest NLL and the one with the lowest ECE on the evaluation part,
+   * each with its lead over the next. Absent in documents saved before the calibrator registry.
+   */
+  best?: { nll: BestArm; ece: BestArm };
   /** Smoothed minus control: what smoothing adds beyond fine-tuning with the same budget. */
   smoothingEffect: Record<MetricName, MetricEstimate>;
   /** The alpha of the smoothed arm. */

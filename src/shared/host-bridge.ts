@@ -10,9 +10,12 @@ export interface HostBridge extends CalibrationAuditApi {
 }
 
 /**
- * What the Electron preload exposes as `window.calibrationAudit`. A DataTransfer cannot cross the
- * context bridge but a File can, so the preload turns files into paths and the renderer does the rest.
+ * What the Electron preload exposes as `window.calibrationAudit`. Neither a DataTransfer nor (before
+ * Electron 29) a File can cross the context bridge, so the preload watches drops itself: it turns the
+ * latest drop's files into paths (webUtils, or File.path before Electron 29) and has the main process
+ * grant them, so that the service opens them (and nothing the page merely names).
  */
 export interface PreloadBridge extends CalibrationAuditApi {
-  pathsForFiles(files: File[]): string[];
+  /** Grants the page's latest drop and returns it as one input (several files: their folder). */
+  grantDroppedFiles(): Promise<InputRef>;
 }

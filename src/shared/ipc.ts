@@ -6,6 +6,11 @@ export const IPC = {
   call: 'calibration-audit:call',
   /** invoke(purpose) → CallOutcome<InputRef | null> */
   chooseInput: 'calibration-audit:choose-input',
+  /**
+   * invoke(paths) → CallOutcome<InputRef>: the paths the preload got from webUtils for dropped files;
+   * the main process grants them (file-grants.ts) so the service will open them, and nothing else.
+   */
+  grantDrop: 'calibration-audit:grant-drop',
   /** invoke(finetuneId) → CallOutcome<string | null>: save the fine-tuned model where the user says */
   exportFinetunedModel: 'calibration-audit:export-finetuned-model',
   /** invoke(auditId, pageSize) → CallOutcome<string | null>: print the audit's report to a PDF the user names */
@@ -30,6 +35,7 @@ export const IPC_CALLS = [
   'getReport',
   'saveAuditAgain',
   'saveFinetuneAgain',
+  'engineBackend',
   'historyStatus',
   'reopenHistory',
   'listAudits',

@@ -4,6 +4,9 @@ import { sqliteCode } from './sqlite';
 export const LOCKED_PROBLEM =
   'is locked by another program (another Calibration Audit, or a tool holding it open); close it and try again.';
 export const READ_ONLY_PROBLEM = 'is read-only; audits cannot be saved.';
+/** The same, for a command that only reads: it did not ask to save. */
+export const READ_ONLY_READ_PROBLEM =
+  'cannot be opened: it, or its folder, is read-only and SQLite could not read it there.';
 
 const READ_ONLY_ERRNOS = new Set(['EACCES', 'EPERM', 'EROFS']);
 

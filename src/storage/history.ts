@@ -75,6 +75,12 @@ export interface HistoryOptions {
    */
   readOnly?: boolean;
   /**
+   * What the caller means to do: `write` (default) may move a damaged history of this app aside and
+   * start a fresh one; `read` (listing, showing, comparing) never moves or replaces anything, reports a
+   * damaged file, and reads a history in a folder it cannot write (read-only, as immutable).
+   */
+  access?: 'read' | 'write';
+  /**
    * The check run at open: `quick` (PRAGMA quick_check, the default: every page read once),
    * `full` (PRAGMA integrity_check, also cross-checks indexes), or `off`.
    */

@@ -1,5 +1,5 @@
 import { constants, existsSync } from 'node:fs';
-import { access, mkdir, rename } from 'node:fs/promises';
+import { access, mkdir, open, rename } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pairedBootstrapDeltas, type PairedBootstrapOptions } from '../core/bootstrap';
@@ -13,6 +13,7 @@ import {
   isCorruptionError,
   isReadOnlyError,
   READ_ONLY_PROBLEM,
+  READ_ONLY_READ_PROBLEM,
 } from './errors';
 import type {
   AuditComparison,
@@ -67,15 +68,22 @@ export function defaultHistoryPath(): string {
 
 /**
  * Opens (creating it and its folder if needed) the history database `file`, checks it, and
- * migrates it to the current schema. A damaged file is moved aside to `<file>.corrupt-<time>`
- * and replaced by a fresh database (see History.recoveredFrom); a file from a newer version of
- * the app, a locked one or another program's database is refused with an InputError and left
- * untouched.
+ * migrates it to the current schema. Nothing that Calibration Audit did not write is ever changed:
+ * a file that is not SQLite, another program's database, a file from a newer version of the app or a
+ * locked one is refused with an InputError and left untouched. Only a damaged database that carries
+ * this app's marks (its application_id, or its schema) is moved aside to `<file>.corrupt-<time>`
+ * and replaced by a fresh one (see History.recoveredFrom), and only when opened for writing
+ * (`access: 'write'`, the default); a read (`access: 'read'`, `readOnly`) reports it and leaves it.
  */
 export async function openHistory(file: string, options: HistoryOptions = {}): Promise<History> {
   let readOnly = options.readOnly ?? false;
+  const reading = readOnly || options.access === 'read';
   if (readOnly && !existsSync(file)) {
     throw new InputError(file, 'does not exist; there is no history to read yet.');
+  }
+  const marks = await readMarks(file);
+  if (marks.kind === 'not-sqlite') {
+    throw new InputError(file, NOT_SQLITE);
   }
   if (!readOnly) {
     try {
@@ -97,21 +105,93 @@ export async function openHistory(file: string, options: HistoryOptions = {}): P
     if (!readOnly && isReadOnlyError(error)) {
       // A write-protected file (or folder): open it read-only so that the history can be read.
       readOnly = true;
-      connection = await prepare(file, options, true).catch(async (retryError: unknown) => {
-        throw await describeOpenError(file, retryError);
-      });
-    } else if (!readOnly && isCorruptionError(error)) {
+      connection = await prepareReadOnly(file, options, reading);
+    } else if (isCorruptionError(error) && marks.kind !== 'ours') {
+      throw new InputError(file, NOT_OURS_DAMAGED);
+    } else if (!reading && isCorruptionError(error)) {
       recoveredFrom = await moveAside(file);
       connection = await prepare(file, options, false).catch(async (retryError: unknown) => {
-        throw await describeOpenError(file, retryError);
+        throw await describeOpenError(file, retryError, reading);
       });
+    } else if (reading && isCorruptionError(error)) {
+      throw new InputError(file, DAMAGED_READ);
+    } else if (reading && sqliteCode(error) === 'SQLITE_CANTOPEN' && existsSync(file)) {
+      // A folder that cannot be written: SQLite cannot make the WAL's -shm file next to the database.
+      readOnly = true;
+      connection = await prepareReadOnly(file, options, reading);
     } else {
-      throw await describeOpenError(file, error);
+      throw await describeOpenError(file, error, reading);
     }
   }
   // SQLite opens a write-protected file read-only without saying so; writes would then fail.
   if (!readOnly && !(await isWritable(file))) readOnly = true;
   return new SqliteHistory(file, connection, recoveredFrom, readOnly, options);
+}
+
+/** Opens read-only; in a folder that cannot be written, as immutable (nothing can write it there). */
+async function prepareReadOnly(
+  file: string,
+  options: HistoryOptions,
+  reading: boolean,
+): Promise<Connection> {
+  try {
+    return await prepare(file, options, true);
+  } catch (error) {
+    const cannotShare = sqliteCode(error) === 'SQLITE_CANTOPEN' || isReadOnlyError(error);
+    if (reading && cannotShare && existsSync(file)) {
+      const folder = path.dirname(path.resolve(file));
+      if (!(await isWritable(folder))) {
+        return prepare(file, options, true, true).catch(async (retryError: unknown) => {
+          throw await describeOpenError(file, retryError, reading);
+        });
+      }
+    }
+    if (isCorruptionError(error)) throw new InputError(file, DAMAGED_READ);
+    throw await describeOpenError(file, error, reading);
+  }
+}
+
+const NOT_SQLITE =
+  'is not a SQLite database, so not a Calibration Audit history; it was left as it is. Choose another file.';
+const NOT_OURS_DAMAGED =
+  'is a damaged SQLite database that Calibration Audit did not write; it was left as it is. Choose another file.';
+const DAMAGED_READ =
+  'is damaged; it was left as it is. Saving to it (or opening the app on it) moves it aside and starts a fresh history.';
+
+/** The first bytes of the file that say whose it is (64 KiB: the header and the first schema pages). */
+const MARK_BYTES = 64 * 1024;
+const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
+/** Text every history's schema holds (the first migration), found even when the header is damaged. */
+const SCHEMA_MARK = Buffer.from('CREATE TABLE audit_samples', 'latin1');
+
+/**
+ * Whose file this is, from its first bytes alone (nothing is opened or written): missing or empty,
+ * this app's (the SQLite header with our application_id, or our schema in its first pages), another
+ * SQLite database (or one without marks yet), or not SQLite at all.
+ */
+export async function readMarks(
+  file: string,
+): Promise<{ kind: 'missing' | 'ours' | 'sqlite' | 'not-sqlite' }> {
+  let head: Buffer;
+  try {
+    const handle = await open(file, 'r');
+    try {
+      const buffer = Buffer.alloc(MARK_BYTES);
+      const { bytesRead } = await handle.read(buffer, 0, MARK_BYTES, 0);
+      head = buffer.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // Missing, a folder, or unreadable: SQLite's own open says which.
+    return { kind: 'missing' };
+  }
+  if (head.length === 0) return { kind: 'missing' };
+  const header = head.subarray(0, SQLITE_HEADER.length).equals(SQLITE_HEADER);
+  if (header && head.length >= 72 && head.readUInt32BE(68) === APPLICATION_ID)
+    return { kind: 'ours' };
+  if (head.includes(SCHEMA_MARK)) return { kind: 'ours' };
+  return { kind: header ? 'sqlite' : 'not-sqlite' };
 }
 
 function messageOf(error: unknown): string {
@@ -125,12 +205,16 @@ function isWritable(file: string): Promise<boolean> {
   );
 }
 
-/** Like describeStorageError; SQLITE_CANTOPEN is explained by the file's or folder's permissions. */
-async function describeOpenError(file: string, error: unknown): Promise<unknown> {
+/**
+ * Like describeStorageError; SQLITE_CANTOPEN is explained by the file's or folder's permissions.
+ * A read (`reading`) is not told that audits cannot be saved: it did not ask to save.
+ */
+async function describeOpenError(file: string, error: unknown, reading = false): Promise<unknown> {
+  if (reading && isReadOnlyError(error)) return new InputError(file, READ_ONLY_READ_PROBLEM);
   if (sqliteCode(error) !== 'SQLITE_CANTOPEN') return describeStorageError(file, error);
   const folder = path.dirname(path.resolve(file));
   if (!(await isWritable(existsSync(file) ? file : folder)))
-    return new InputError(file, READ_ONLY_PROBLEM);
+    return new InputError(file, reading ? READ_ONLY_READ_PROBLEM : READ_ONLY_PROBLEM);
   return new InputError(file, 'cannot be opened (is it a folder, or on a disconnected drive?).');
 }
 
@@ -143,8 +227,9 @@ async function prepare(
   file: string,
   options: HistoryOptions,
   readOnly: boolean,
+  immutable = false,
 ): Promise<Connection> {
-  const connection = await Connection.open(file, readOnly);
+  const connection = await Connection.open(file, readOnly, immutable);
   try {
     connection.setBusyTimeout(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
     await connection.exec('PRAGMA foreign_keys = ON');

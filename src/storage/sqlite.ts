@@ -1,3 +1,4 @@
+import { pathToFileURL } from 'node:url';
 import sqlite3 from 'sqlite3';
 
 /** A value SQLite can bind: text, a number, NULL or a BLOB (as a Buffer). */
@@ -23,10 +24,17 @@ export function sqliteCode(error: unknown): string | null {
 export class Connection {
   private constructor(private readonly db: sqlite3.Database) {}
 
-  static open(file: string, readOnly: boolean): Promise<Connection> {
+  /**
+   * Opens `file`. `immutable` (read-only only) tells SQLite that nobody writes the file meanwhile, so
+   * that it reads a WAL database without creating its -shm file: for reading a history in a folder
+   * that cannot be written.
+   */
+  static open(file: string, readOnly: boolean, immutable = false): Promise<Connection> {
     const mode = readOnly ? sqlite3.OPEN_READONLY : sqlite3.OPEN_READWRITE | sqlite3.OPEN_CREATE;
+    const name = readOnly && immutable ? `${pathToFileURL(file).href}?immutable=1` : file;
+    const flags = readOnly && immutable ? mode | sqlite3.OPEN_URI : mode;
     return new Promise((resolve, reject) => {
-      const db = new sqlite3.Database(file, mode, (error) => {
+      const db = new sqlite3.Database(name, flags, (error) => {
         if (error) reject(error);
         else resolve(new Connection(db));
       });

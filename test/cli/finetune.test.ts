@@ -67,7 +67,12 @@ describe('calibration-audit finetune on a slice of the demo', () => {
     expect(outcome.stdout).toMatch(/^control \(α = 0\)/m);
     expect(outcome.stdout).toMatch(new RegExp(`^smoothed \\(α = ${document.alpha}\\)`, 'm'));
     expect(outcome.stdout).toMatch(/^temperature \(T = \d+\.\d{3}\)/m);
-    expect(outcome.stdout).toMatch(/^ECE\s+[-+]?\d+\.\d\d \[/m);
+    // The change table: one row per compared arm, ECE first, with its paired interval.
+    expect(outcome.stdout).toMatch(/^Arm\s+ECE\s+NLL\s+Accuracy/m);
+    expect(outcome.stdout).toMatch(
+      new RegExp(`^smoothed \\(α = ${document.alpha}\\)\\s+[-+]?\\d+\\.\\d\\d \\[`, 'm'),
+    );
+    expect(outcome.stdout).toMatch(/^Dirichlet calibration \(ODIR\)\s+[-+]?\d+\.\d\d \[/m);
     expect(outcome.stdout).toMatch(
       /^Alpha\s+(0\.05|0\.2) \(lowest calibration NLL of 0\.05, 0\.2\)/m,
     );
@@ -106,7 +111,7 @@ describe('calibration-audit finetune on a slice of the demo', () => {
       Math.log((1 - document.alpha + document.alpha / 10) / (document.alpha / 10)),
       10,
     );
-    expect(document.provenance.backend).toBe('wasm');
+    expect(document.provenance.backend).toBe('tensorflow');
     expect(document.provenance.modelFingerprint).toMatch(/^[0-9a-f]{64}$/);
   });
 
@@ -158,7 +163,38 @@ describe('calibration-audit finetune errors', () => {
 
   it('lists finetune in the help', async () => {
     const help = await cli('--help');
-    expect(help.stdout).toMatch(/calibration-audit finetune --model DIR --data PATH/);
+    expect(help.stdout).toMatch(/calibration-audit finetune --model PATH --data PATH/);
     expect(help.stdout).toMatch(/--alpha A/);
+  });
+});
+
+describe('calibration-audit finetune on a Keras .h5 file', () => {
+  it('fine-tunes, exports a TF.js folder, and the export audits', async () => {
+    const fixtures = path.resolve('test/fixtures/models');
+    const fashion = path.join(fixtures, 'fashion-200');
+    const out = path.join(dir, 'keras-smoothed');
+    const json = path.join(dir, 'keras-finetune.json');
+    const run = await cli(
+      'finetune',
+      '--model',
+      path.join(fixtures, 'keras3-cnn.h5'),
+      '--data',
+      fashion,
+      '--epochs',
+      '1',
+      '--bootstrap',
+      '20',
+      '--out',
+      out,
+      '--json',
+      json,
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const finetune = JSON.parse(await readFile(json, 'utf8')) as FinetuneDocument;
+    expect(finetune.model.format).toBe('keras-h5');
+    expect(finetune.exportedModel).toBe(out);
+    const audit = await cli('audit', '--model', out, '--data', fashion, '--bootstrap', '20');
+    expect(audit.code, audit.stderr).toBe(0);
+    expect(audit.stdout).toMatch(/\(layers, 10 classes, output: softmax\)/);
   });
 });

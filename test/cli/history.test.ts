@@ -1,10 +1,11 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import sqlite3 from 'sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { METRIC_NAMES } from '../../src/core';
 import type { AuditDocument } from '../../src/shared/audit-document';
+import { openHistory } from '../../src/storage';
 import { cli, type CliOutcome } from '../helpers/cli';
 import { tempDir } from '../helpers/temp-dir';
 
@@ -213,15 +214,56 @@ describe('calibration-audit history', () => {
     );
   });
 
-  it('tells the user when a damaged database was moved aside', async () => {
-    const file = path.join(dir, 'damaged.sqlite');
-    await writeFile(file, Buffer.alloc(4096, 7));
-    const outcome = await cli('history', 'list', '--db', file);
-    expect(outcome.code, outcome.stderr).toBe(0);
-    const lines = outcome.stderr.trim().split('\n');
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(
+  it('refuses a file that is not SQLite, even from a read command, and leaves it as it is', async () => {
+    for (const [name, bytes] of [
+      ['notes.txt', Buffer.from('notes\n')],
+      ['damaged.sqlite', Buffer.alloc(4096, 7)],
+    ] as const) {
+      const folder = path.join(dir, `not-sqlite-${name}`);
+      await mkdir(folder);
+      const file = path.join(folder, name);
+      await writeFile(file, bytes);
+      for (const args of [['list'], ['rename', '1', 'x']]) {
+        const outcome = await cli('history', ...args, '--db', file);
+        expect(outcome.code, outcome.stderr).toBe(1);
+        const lines = outcome.stderr.trim().split('\n');
+        expect(lines).toEqual([
+          `calibration-audit: ${file}: is not a SQLite database, so not a Calibration Audit history; it was left as it is. Choose another file.`,
+        ]);
+        expect(Buffer.compare(await readFile(file), bytes)).toBe(0);
+        expect(await readdir(folder)).toEqual([name]);
+      }
+    }
+  });
+
+  it('reports a damaged history to a read command; a command that writes moves it aside', async () => {
+    const folder = path.join(dir, 'damaged-own');
+    await mkdir(folder);
+    const file = path.join(folder, 'history.sqlite');
+    const history = await openHistory(file);
+    await history.close();
+    const handle = await open(file, 'r+');
+    await handle.write(Buffer.alloc(4096, 0xee), 0, 4096, 4096);
+    await handle.close();
+    const before = await readFile(file);
+
+    const list = await cli('history', 'list', '--db', file);
+    expect(list.code, list.stderr).toBe(1);
+    expect(list.stderr.trim().split('\n')).toEqual([
+      `calibration-audit: ${file}: is damaged; it was left as it is. Saving to it (or opening the app on it) moves it aside and starts a fresh history.`,
+    ]);
+    expect(Buffer.compare(await readFile(file), before)).toBe(0);
+    expect(await readdir(folder)).toEqual(['history.sqlite']);
+
+    const rename = await cli('history', 'rename', '1', 'x', '--db', file);
+    expect(rename.stderr.trim().split('\n')[0]).toMatch(
       new RegExp(`^calibration-audit: ${file} was damaged; it was moved to `),
+    );
+    expect((await readdir(folder)).sort()).toEqual(
+      expect.arrayContaining([
+        'history.sqlite',
+        expect.stringMatching(/^history\.sqlite\.corrupt-/),
+      ]),
     );
   });
 });

@@ -142,7 +142,81 @@ describe('calibration-audit errors', () => {
   });
 
   it('prints help and version', async () => {
-    expect((await cli('--help')).stdout).toMatch(/calibration-audit audit --model DIR --data PATH/);
+    expect((await cli('--help')).stdout).toMatch(
+      /calibration-audit audit --model PATH --data PATH/,
+    );
     expect((await cli('--version')).stdout.trim()).toBe(packageVersion);
+  });
+});
+
+describe('calibration-audit audit: other model formats', () => {
+  const fixtures = path.resolve('test/fixtures/models');
+  const fashion = path.join(fixtures, 'fashion-200');
+
+  it('audits a Keras 3 .keras file with --classes, as Keras computes it', async () => {
+    const json = path.join(dir, 'keras.json');
+    const names = 'tee,trouser,pullover,dress,coat,sandal,shirt,sneaker,bag,boot';
+    const outcome = await cli(
+      'audit',
+      '--model',
+      path.join(fixtures, 'keras3-cnn.keras'),
+      '--data',
+      fashion,
+      '--classes',
+      names,
+      '--bootstrap',
+      '20',
+      '--json',
+      json,
+    );
+    expect(outcome.code, outcome.stderr).toBe(0);
+    const audit = JSON.parse(await readFile(json, 'utf8')) as AuditDocument;
+    expect(audit.model!.format).toBe('keras');
+    expect(audit.model!.classNames).toEqual(names.split(','));
+    const expected = JSON.parse(await readFile(path.join(fixtures, 'expected.json'), 'utf8'))
+      .models['keras3-cnn.keras'];
+    expect(Math.abs(audit.metrics.ece.value - expected.ece)).toBeLessThan(1e-3);
+    expect(Math.abs(audit.metrics.accuracy.value - expected.accuracy)).toBeLessThan(1e-3);
+  });
+
+  it('audits an ONNX scikit-learn pipeline on its CSV', async () => {
+    const json = path.join(dir, 'onnx.json');
+    const outcome = await cli(
+      'audit',
+      '--model',
+      path.join(fixtures, 'sklearn-tabular.onnx'),
+      '--data',
+      path.join(fixtures, 'tabular.csv'),
+      '--bootstrap',
+      '20',
+      '--json',
+      json,
+    );
+    expect(outcome.code, outcome.stderr).toBe(0);
+    const audit = JSON.parse(await readFile(json, 'utf8')) as AuditDocument;
+    expect(audit.model).toMatchObject({ format: 'onnx', output: 'probabilities', inputShape: [6] });
+  });
+
+  it('exits 1 naming a PyTorch checkpoint by what it is, with the next step', async () => {
+    const file = path.join(dir, 'model.pt');
+    const header = Buffer.alloc(30);
+    header.writeUInt32LE(0x04034b50, 0);
+    header.writeUInt16LE('archive/data.pkl'.length, 26);
+    await writeFile(
+      file,
+      Buffer.concat([header, Buffer.from('archive/data.pkl'), Buffer.alloc(200, 0x80)]),
+    );
+    const outcome = await cli('audit', '--model', file, '--data', fashion);
+    expect(outcome.code).toBe(1);
+    const lines = outcome.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(file);
+    expect(lines[0]).toMatch(/PyTorch checkpoint.*torch\.onnx\.export.*--scores/);
+  });
+
+  it('exits 2 on a --classes list with an empty name', async () => {
+    const outcome = await cli('audit', '--model', 'x', '--data', 'y', '--classes', 'a,,b');
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr).toMatch(/--classes must list at least two names/);
   });
 });

@@ -34,6 +34,12 @@ describe('calibration-audit demo --pdf', () => {
     expect(flat).toContain(document.verdict.text.replace(/\s+/g, ' '));
     expect(flat).toContain(`${(document.metrics.ece.value * 100).toFixed(1)}%`);
     expect(flat).toContain(document.provenance.modelFingerprint);
+    // The CORP view and the decomposition of the Brier score, as in the JSON.
+    expect(flat).toContain('CORP reliability diagram');
+    const brier = document.corp!.brier;
+    expect(flat).toContain(
+      `${brier.score.toFixed(4)} = MCB ${brier.mcb.toFixed(4)} − DSC ${brier.dsc.toFixed(4)} + UNC ${brier.unc.toFixed(4)}`,
+    );
     const { stdout: info } = await run('pdfinfo', [pdf]);
     expect(info).toMatch(/Page size:\s+612 x 792 pts \(letter\)/);
   }, 120_000);

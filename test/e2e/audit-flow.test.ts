@@ -56,6 +56,21 @@ describe('the audit flow in Chromium', () => {
         .poll(() => page.getByTestId('reliability-diagram').getAttribute('data-scheme'))
         .toBe('equal-mass');
       await screenshot(page, `audit-equal-mass-${theme}`);
+
+      // The third view: the CORP curve with its consistency band, and the decomposition.
+      await page.getByTestId('scheme-corp').click();
+      const corp = page.getByTestId('corp-diagram');
+      await corp.waitFor();
+      expect(Number(await corp.getAttribute('data-points'))).toBeGreaterThan(10);
+      expect(await page.getByTestId('reliability-bar').count()).toBe(0);
+      expect(await page.getByTestId('corp-brier').textContent()).toMatch(
+        /0\.\d{4}\s*= MCB 0\.\d{4} − DSC 0\.\d{4} \+ UNC 0\.\d{4}/,
+      );
+      expect(await page.getByTestId('metric-netcal-ace').textContent()).toMatch(
+        /^netcal ACE\s*7\.9\d?%/,
+      );
+      await corp.scrollIntoViewIfNeeded();
+      await screenshot(page, `audit-corp-${theme}`);
       await page.close();
     });
   }
@@ -95,6 +110,36 @@ describe('the audit flow in Chromium', () => {
     expect(await page.getByTestId('provenance').textContent()).toMatch(/none \(no model runs\)/);
     await screenshot(page, 'audit-score-file');
     await page.close();
+  });
+
+  it('audits a dropped Keras .keras file and an ONNX model; fine-tuning is offered for Keras only', async () => {
+    const fixtures = path.resolve('test/fixtures/models');
+    const fashion = await filesOf(path.join(fixtures, 'fashion-200'));
+    for (const [name, label, trainable] of [
+      ['keras3-cnn.keras', /Keras model \(\.keras\)/, true],
+      ['onnx-cnn.onnx', /ONNX model/, false],
+    ] as const) {
+      const page = await openApp(e2e);
+      await dropFiles(page, '[data-testid=drop-model]', await filesOf(fixtures, [name]));
+      await page.getByTestId('model-summary').waitFor();
+      expect(await page.getByTestId('model-summary').textContent()).toMatch(label);
+      await dropFiles(page, '[data-testid=drop-test-set]', fashion);
+      await page.getByTestId('test-set-summary').waitFor();
+      expect(await page.getByTestId('test-set-summary').textContent()).toMatch(/200/);
+      await page.getByTestId('run-audit').click();
+      await page.getByTestId('verdict').waitFor({ timeout: 60_000 });
+      if (trainable) {
+        await page.getByTestId('open-finetune').waitFor();
+      } else {
+        const note = page.getByTestId('finetune-unavailable');
+        await note.waitFor();
+        expect(await note.textContent()).toMatch(
+          /ONNX model, which onnxruntime can run but not train/,
+        );
+        expect(await page.getByTestId('open-finetune').count()).toBe(0);
+      }
+      await page.close();
+    }
   });
 
   it('cancels a running audit, keeps the inputs, and runs it again', async () => {

@@ -1,4 +1,4 @@
-import { readdir, writeFile } from 'node:fs/promises';
+import { open, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AppHistory } from '../../src/host/app-history';
@@ -49,7 +49,11 @@ describe('AppHistory', () => {
   it('moves a damaged file aside, starts a fresh history and says where the old one went', async () => {
     const dir = await tempDir();
     const file = path.join(dir, 'history.sqlite');
-    await writeFile(file, Buffer.alloc(8192, 0x5a));
+    const first = await AppHistory.open(file);
+    await first.close();
+    const handle = await open(file, 'r+');
+    await handle.write(Buffer.alloc(8192, 0x5a), 0, 8192, 4096);
+    await handle.close();
     const history = await AppHistory.open(file);
     try {
       const status = history.status();
@@ -59,6 +63,25 @@ describe('AppHistory', () => {
       expect(status.notice).toBe(
         `${file} was damaged; it was moved to ${path.join(dir, moved ?? '')} and a new history was started.`,
       );
+    } finally {
+      await history.close();
+    }
+  });
+
+  it('leaves a file that is not a history as it is, and works unsaved', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'history.sqlite');
+    const bytes = Buffer.alloc(8192, 0x5a);
+    await writeFile(file, bytes);
+    const history = await AppHistory.open(file);
+    try {
+      expect(history.status()).toEqual({
+        file,
+        state: 'unavailable',
+        notice: `${file}: is not a SQLite database, so not a Calibration Audit history; it was left as it is. Choose another file. Audits are not saved until it can be opened.`,
+      });
+      expect(await readdir(dir)).toEqual(['history.sqlite']);
+      expect(Buffer.compare(await readFile(file), bytes)).toBe(0);
     } finally {
       await history.close();
     }

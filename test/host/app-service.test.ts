@@ -8,6 +8,7 @@ import { EngineClient } from '../../src/engine/worker/engine-client';
 import { AppHistory } from '../../src/host/app-history';
 import { createAppService, pdfFileName, type AppService } from '../../src/host/app-service';
 import { demoInputs } from '../../src/host/demo-inputs';
+import { FileGrants } from '../../src/host/file-grants';
 import { Connection } from '../../src/storage/sqlite';
 import { tempDir } from '../helpers/temp-dir';
 import { saveBatchNormModel, writeBlobsCsv } from '../engine/finetune/fixtures';
@@ -18,6 +19,7 @@ let history: AppHistory;
 let service: AppService;
 let model: InputRef;
 let testSet: InputRef;
+let grants: FileGrants;
 const events: HostEvent[] = [];
 const waiters: (() => void)[] = [];
 
@@ -29,11 +31,16 @@ beforeAll(async () => {
   await writeBlobsCsv(testSet.path, 400, { seed: 5 });
   engine = new EngineClient();
   history = await AppHistory.open(path.join(dir, 'history.sqlite'));
+  // As a host does when the user drops or chooses them.
+  grants = new FileGrants();
+  await grants.grant(model.path);
+  await grants.grant(testSet.path);
   service = createAppService({
     engine,
     demo: demoInputs(RESOURCES_DIR),
     stagingDir: path.join(dir, 'staging'),
     history,
+    grants,
     emit: (event) => {
       events.push(event);
       waiters.splice(0).forEach((wake) => wake());
@@ -203,6 +210,7 @@ describe('an audit and a fine-tune the history could not take', () => {
       demo: demoInputs(RESOURCES_DIR),
       stagingDir: path.join(dir, 'staging'),
       history: refused,
+      grants,
       emit: (event) => local.push(event),
     });
     try {

@@ -119,12 +119,16 @@ describe('a read-only database', () => {
 
   // Root ignores file permissions, so under root the probe runs as the unprivileged user nobody.
   const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-  function probe(file: string): Record<string, unknown> {
-    const result = spawnSync(process.execPath, ['--import', 'tsx', PROBE, file], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      ...asUser,
-    });
+  function probe(file: string, access?: 'read'): Record<string, unknown> {
+    const result = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', PROBE, file, ...(access ? [access] : [])],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        ...asUser,
+      },
+    );
     expect(result.stderr).toBe('');
     return JSON.parse(result.stdout.trim()) as Record<string, unknown>;
   }
@@ -154,6 +158,9 @@ describe('a read-only database', () => {
     await chmod(folder, 0o555);
     try {
       expect(probe(file)).toEqual({ openError: `${file}: is read-only; audits cannot be saved.` });
+      // A command that only reads (history list) reads it there, and never talks about saving.
+      expect(probe(file, 'read')).toEqual({ readOnly: true, audits: 2 });
+      expect(await readdir(folder)).toEqual(['history.sqlite']);
       const fresh = path.join(folder, 'new.sqlite');
       expect(probe(fresh)).toEqual({
         openError: `${fresh}: is read-only; audits cannot be saved.`,
@@ -252,5 +259,88 @@ describe('a database the app must not touch', () => {
     const error = await rejection(openHistory(path.join(dir, 'not-a-folder', 'history.sqlite')));
     expect(error.file).toBe(path.join(dir, 'not-a-folder', 'history.sqlite'));
     expect(error.message).toMatch(/cannot be created: part of its folder path is a file/);
+  });
+});
+
+describe('a file the app did not write', () => {
+  const png = Buffer.from(
+    'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+    'base64',
+  );
+  for (const [what, bytes] of [
+    ['a text file', Buffer.from('notes\n')],
+    ['a PNG', png],
+    ['4 KiB of one byte', Buffer.alloc(4096, 7)],
+  ] as const) {
+    for (const access of ['write', 'read'] as const) {
+      it(`is refused and left as it is: ${what} (${access})`, async () => {
+        const folder = path.join(dir, `not-sqlite-${what.replace(/\W/g, '')}-${access}`);
+        await mkdir(folder);
+        const file = path.join(folder, 'n.txt');
+        await writeFile(file, bytes);
+        const error = await rejection(openHistory(file, { access }));
+        expect(error.message).toBe(
+          `${file}: is not a SQLite database, so not a Calibration Audit history; it was left as it is. Choose another file.`,
+        );
+        expect(sameBytes(await readFile(file), bytes)).toBe(true);
+        expect(await readdir(folder)).toEqual(['n.txt']);
+      });
+    }
+  }
+
+  it("leaves another program's damaged database as it is, even when writing", async () => {
+    const file = path.join(dir, 'foreign-damaged.sqlite');
+    const other = await Connection.open(file, false);
+    await other.exec(
+      `PRAGMA application_id = 1234; CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('${'n'.repeat(20000)}')`,
+    );
+    await other.close();
+    const handle = await open(file, 'r+');
+    await handle.write(randomBytes(8192), 0, 8192, 4096);
+    await handle.close();
+    const before = await sha256(file);
+    const error = await rejection(openHistory(file));
+    expect(error.message).toMatch(
+      /is a database of another program, not a Calibration Audit history|is a damaged SQLite database that Calibration Audit did not write; it was left as it is/,
+    );
+    expect(await sha256(file)).toBe(before);
+    expect((await readdir(dir)).filter((n) => n.startsWith('foreign-damaged'))).toEqual([
+      'foreign-damaged.sqlite',
+    ]);
+  });
+
+  it('leaves a damaged SQLite database without marks as it is, even when writing', async () => {
+    const file = path.join(dir, 'unmarked-damaged.sqlite');
+    const other = await Connection.open(file, false);
+    await other.exec(
+      `CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('${'n'.repeat(20000)}')`,
+    );
+    await other.close();
+    const handle = await open(file, 'r+');
+    await handle.write(Buffer.alloc(4096 - 100, 0xff), 0, 4096 - 100, 100);
+    await handle.close();
+    const before = await sha256(file);
+    const error = await rejection(openHistory(file));
+    expect(error.message).toMatch(
+      /is a damaged SQLite database that Calibration Audit did not write; it was left as it is/,
+    );
+    expect(await sha256(file)).toBe(before);
+  });
+
+  it('reports a damaged history of its own to a reader, and moves it aside only for a writer', async () => {
+    const file = await copyOfValid('damaged-read-then-write');
+    const handle = await open(file, 'r+');
+    await handle.write(randomBytes(3 * 4096), 0, 3 * 4096, 2 * 4096);
+    await handle.close();
+    const before = await sha256(file);
+    const error = await rejection(openHistory(file, { access: 'read' }));
+    expect(error.message).toBe(
+      `${file}: is damaged; it was left as it is. Saving to it (or opening the app on it) moves it aside and starts a fresh history.`,
+    );
+    expect(await sha256(file)).toBe(before);
+    expect(await readdir(path.dirname(file))).toEqual(['history.sqlite']);
+    const history = await openHistory(file, { access: 'write' });
+    expect(history.recoveredFrom).toMatch(/history\.sqlite\.corrupt-/);
+    await history.close();
   });
 });

@@ -315,6 +315,46 @@ describe('fine-tunes', () => {
     }
   });
 
+  it('keeps every post-hoc arm of a fine-tune (arms as data; old four-arm ones read as before)', async () => {
+    const history = await openHistory(path.join(dir, 'finetune-arms.sqlite'));
+    try {
+      const source = syntheticAudit();
+      const document = syntheticFinetune(source);
+      for (const id of ['dirichlet', 'isotonic'] as const) {
+        document.arms[id] = {
+          ...document.arms.temperature,
+          name: id,
+          label: `original with ${id}`,
+          temperature: null,
+          calibrator: {
+            id,
+            name: id,
+            family: id === 'isotonic' ? 'binning' : 'scaling',
+            reference: 'test',
+            summary: 'fitted',
+            parameters: { lambda: 0.01, values: [[0, 0.5, 1]] },
+          },
+        };
+        document.deltas[id] = document.deltas.temperature;
+      }
+      const id = await history.saveFinetune(document);
+      const stored = await history.getFinetune(id);
+      expect(stored.document).toEqual(document);
+      expect(Object.keys(stored.summary.arms).sort()).toEqual([
+        'control',
+        'dirichlet',
+        'isotonic',
+        'original',
+        'smoothed',
+        'temperature',
+      ]);
+      expect(stored.summary.arms.dirichlet?.ece).toBe(document.arms.dirichlet!.metrics.ece.value);
+      expect(stored.summary.arms.isotonic?.temperature).toBeNull();
+    } finally {
+      await history.close();
+    }
+  });
+
   it('refuses to link a fine-tune to an audit of another model', async () => {
     const history = await openHistory(path.join(dir, 'finetune-link.sqlite'));
     try {

@@ -1,3 +1,4 @@
+import { excerpt } from '../excerpt.js';
 import { InputError } from '../input-error.js';
 
 export interface ModelClasses {
@@ -31,7 +32,7 @@ export function describeModelClasses(model: ModelClasses): string {
   if (!names || names.length === 0) {
     return `the model has ${model.numClasses} classes, numbered 0 to ${model.numClasses - 1}`;
   }
-  const listed = names.slice(0, MAX_LISTED_CLASSES).map((n) => JSON.stringify(n));
+  const listed = names.slice(0, MAX_LISTED_CLASSES).map((n) => excerpt(n));
   const more = names.length > MAX_LISTED_CLASSES ? `, … (${names.length} in all)` : '';
   return `the model's classes are ${listed.join(', ')}${more}`;
 }
@@ -46,12 +47,36 @@ function normalise(name: string): string {
   return name.trim().toLowerCase();
 }
 
-function unknownLabel(occurrence: LabelOccurrence, model: ModelClasses): InputError {
+function unknownLabel(occurrence: LabelOccurrence, model: ModelClasses, note = ''): InputError {
   const where = occurrence.where ? `${occurrence.where}: ` : '';
   return new InputError(
     occurrence.file,
-    `${where}label ${JSON.stringify(occurrence.label)} is not one of the model's classes (${describeModelClasses(model)})`,
+    `${where}label ${excerpt(occurrence.label)} is not one of the model's classes (${describeModelClasses(model)})${note}`,
   );
+}
+
+/** The distinct labels found, sorted, as a short list for a message. */
+function describeLabels(labels: LabelOccurrence[]): string {
+  const rank = (label: string) => parseClassIndex(label) ?? Infinity;
+  const sorted = labels
+    .map((o) => o.label)
+    .sort((a, b) => rank(a) - rank(b) || compareStrings(a, b));
+  const listed = sorted.slice(0, MAX_LISTED_CLASSES).map((label) => excerpt(label));
+  const more = sorted.length > MAX_LISTED_CLASSES ? `, … (${sorted.length} in all)` : '';
+  return `labels found: ${listed.join(', ')}${more}`;
+}
+
+/** When the labels mix class numbers and names: says so, naming both kinds. */
+function mixedNote(labels: LabelOccurrence[]): string {
+  const numbers = labels.filter((o) => parseClassIndex(o.label) !== null);
+  const names = labels.filter((o) => parseClassIndex(o.label) === null);
+  if (numbers.length === 0 || names.length === 0) return '';
+  const few = (list: LabelOccurrence[]) =>
+    list
+      .slice(0, 5)
+      .map((o) => excerpt(o.label))
+      .join(', ') + (list.length > 5 ? ', …' : '');
+  return `; the labels mix class numbers (${few(numbers)}) and names (${few(names)}): use one kind`;
 }
 
 function byIndex(labels: LabelOccurrence[], model: ModelClasses): Map<string, number> {
@@ -94,7 +119,7 @@ export function mapLabelsToClasses(
   if (labels.length > model.numClasses) {
     throw new InputError(
       datasetPath,
-      `class-count mismatch: the test set has ${labels.length} classes, the model ${model.numClasses}`,
+      `class-count mismatch: the test set has ${labels.length} classes, the model ${model.numClasses} (${describeLabels(labels)})${mixedNote(labels)}`,
     );
   }
   if (options.mode === 'index') return byIndex(labels, model);
@@ -107,12 +132,15 @@ export function mapLabelsToClasses(
     const allNumbers = labels.every((o) => parseClassIndex(o.label) !== null);
     if (named.size === 0 && allNumbers) return byIndex(labels, model);
     const missing = labels.find((o) => !named.has(o.label));
-    throw unknownLabel(missing ?? labels[0], model);
+    throw unknownLabel(missing ?? labels[0], model, mixedNote(labels));
   }
 
   if (labels.every((o) => parseClassIndex(o.label) !== null)) return byIndex(labels, model);
   if (options.sortedFallback) {
-    const sorted = labels.map((o) => o.label).sort(compareStrings);
+    const rank = (label: string) => parseClassIndex(label) ?? Infinity;
+    const sorted = labels
+      .map((o) => o.label)
+      .sort((a, b) => rank(a) - rank(b) || compareStrings(a, b));
     return new Map(sorted.map((label, index) => [label, index]));
   }
   const named = labels.find((o) => parseClassIndex(o.label) === null) ?? labels[0];

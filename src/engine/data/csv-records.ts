@@ -68,7 +68,6 @@ export async function* readCsvRecords(
   onBytes?: (chunk: Buffer) => void,
 ): AsyncGenerator<CsvRecord[]> {
   const decoder = new StringDecoder('utf8');
-  let carry = '';
   let lineNumber = 0;
   let first = true;
   let pending: string | null = null; // a record whose quoted field spans lines
@@ -100,21 +99,40 @@ export async function* readCsvRecords(
   }
 
   const stream = createReadStream(path);
+  // The unfinished last line, in pieces: joined once its end arrives, so a long line costs linear time.
+  let carry: string[] = [];
+  let carryLength = 0;
+  let offset = 0;
   try {
     for await (const chunk of stream) {
       signal?.throwIfAborted();
       const bytes = chunk as Buffer;
+      const nul = bytes.indexOf(0);
+      if (nul >= 0) {
+        throw new InputError(
+          path,
+          `holds binary data (a NUL byte at byte ${offset + nul}, line ${lineNumber + 1}), not CSV text`,
+        );
+      }
+      offset += bytes.length;
       onBytes?.(bytes);
-      let text = carry + decoder.write(bytes);
+      let text = decoder.write(bytes);
       if (first) {
         text = text.replace(/^\uFEFF/, '');
         first = false;
       }
-      const lines = text.split('\n');
-      carry = lines.pop() ?? '';
-      if (carry.length > MAX_CSV_RECORD_CHARS) {
-        throw new InputError(path, `line ${lineNumber + 1} is too long to be a CSV record`);
+      const lastNewline = text.lastIndexOf('\n');
+      if (lastNewline < 0) {
+        carry.push(text);
+        carryLength += text.length;
+        if (carryLength > MAX_CSV_RECORD_CHARS) {
+          throw new InputError(path, `line ${lineNumber + 1} is too long to be a CSV record`);
+        }
+        continue;
       }
+      const lines = (carry.join('') + text.slice(0, lastNewline)).split('\n');
+      carry = [text.slice(lastNewline + 1)];
+      carryLength = carry[0].length;
       const records: CsvRecord[] = [];
       take(lines, records);
       if (records.length > 0) yield records;
@@ -125,7 +143,7 @@ export async function* readCsvRecords(
     stream.destroy();
   }
   const records: CsvRecord[] = [];
-  take([carry + decoder.end()], records);
+  take([carry.join('') + decoder.end()], records);
   if (openQuote) throw new InputError(path, `line ${pendingLine}: a quoted field is never closed`);
   if (records.length > 0) yield records;
 }

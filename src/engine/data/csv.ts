@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { excerpt } from '../excerpt.js';
 import { InputError } from '../input-error.js';
 import { checkBatchSize } from './batch-size.js';
 import { mapLabelsToClasses, type LabelOccurrence } from './class-mapping.js';
@@ -19,7 +20,7 @@ interface CsvLayout {
 }
 
 function listColumns(columns: string[]): string {
-  const listed = columns.slice(0, MAX_LISTED_COLUMNS).map((c) => JSON.stringify(c));
+  const listed = columns.slice(0, MAX_LISTED_COLUMNS).map((c) => excerpt(c));
   const more = columns.length > MAX_LISTED_COLUMNS ? `, … (${columns.length} in all)` : '';
   return `${listed.join(', ')}${more}`;
 }
@@ -39,7 +40,7 @@ function layoutFromHeader(path: string, header: string[], options: DatasetOption
     if (labelIndex < 0) {
       throw new InputError(
         path,
-        `has no column ${JSON.stringify(options.labelColumn)}; its columns are ${listColumns(columns)}`,
+        `has no column ${excerpt(options.labelColumn)}; its columns are ${listColumns(columns)}`,
       );
     }
   } else {
@@ -139,7 +140,7 @@ export async function openCsv(path: string, options: DatasetOptions): Promise<Op
         if (!Number.isFinite(parseNumber(fields[i]))) {
           throw new InputError(
             path,
-            `row ${row}, column ${JSON.stringify(columns[i])}: ${JSON.stringify(fields[i])} is not a number`,
+            `row ${row}, column ${excerpt(columns[i])}: ${excerpt(fields[i])} is not a number`,
           );
         }
       }
@@ -151,10 +152,7 @@ export async function openCsv(path: string, options: DatasetOptions): Promise<Op
       if (idIndex >= 0) {
         const id = fields[idIndex].trim();
         if (id === '' || ids.has(id)) {
-          throw new InputError(
-            path,
-            `row ${row}: the id ${JSON.stringify(id)} is empty or not unique`,
-          );
+          throw new InputError(path, `row ${row}: the id ${excerpt(id)} is empty or not unique`);
         }
         ids.add(id);
       }
@@ -242,7 +240,7 @@ export async function openCsv(path: string, options: DatasetOptions): Promise<Op
         size,
       );
     }
-    throw new InputError(path, `has no sample ${JSON.stringify(id)}`);
+    throw new InputError(path, `has no sample ${excerpt(id)}`);
   }
 
   return {
@@ -253,6 +251,9 @@ export async function openCsv(path: string, options: DatasetOptions): Promise<Op
       countsPerClass,
       fingerprint: hash.digest('hex'),
       skipped: [],
+      ...(input.kind === 'features'
+        ? { featureColumns: featureIndices.map((i) => (layout as CsvLayout).columns[i]) }
+        : {}),
     },
     batches,
     thumbnail,

@@ -4,6 +4,7 @@ import { open } from 'node:fs/promises';
 import { InputError } from '../input-error.js';
 import { isIdxName } from './idx-files.js';
 import { sniffImageType } from './image-decode.js';
+import { notTextReason, SNIFF_BYTES } from './sniff.js';
 import { ByteReader, isGzipFile } from './streams.js';
 import type { DatasetFormat } from './types.js';
 
@@ -51,7 +52,7 @@ export async function detectDatasetFormat(path: string): Promise<DatasetFormat> 
   if (isIdxName(basename(path))) return 'idx';
 
   const gzip = await isGzipFile(path);
-  const head = gzip ? await gunzippedHead(path) : await readHead(path, 4096);
+  const head = gzip ? await gunzippedHead(path) : await readHead(path, SNIFF_BYTES);
   if (looksLikeIdx(head)) return 'idx';
   if (gzip) throw new InputError(path, 'is gzip-compressed but not an IDX file');
   if (sniffImageType(head)) {
@@ -60,9 +61,12 @@ export async function detectDatasetFormat(path: string): Promise<DatasetFormat> 
       'is a single image: choose the folder that holds one subfolder of images per class',
     );
   }
-  if (TEXT_EXTENSIONS.has(extname(path).toLowerCase()) || !head.includes(0)) return 'csv';
+  // Binary content is refused here, at once, whatever the name says and however large the file is.
+  const binary = notTextReason(head);
+  if (binary === null) return 'csv';
+  const named = TEXT_EXTENSIONS.has(extname(path).toLowerCase()) ? ' (whatever its name)' : '';
   throw new InputError(
     path,
-    'is not a test set this app reads: expected a folder of class subfolders, a CSV file or an IDX file',
+    `${binary}, so it is not a test set this app reads${named}: expected a folder of class subfolders, a CSV file or an IDX file`,
   );
 }

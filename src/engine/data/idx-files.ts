@@ -1,4 +1,5 @@
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
+import { isInsideFolder } from './folder-scan.js';
 import { basename, dirname, join } from 'node:path';
 import { InputError } from '../input-error.js';
 import { compareStrings } from './class-mapping.js';
@@ -91,7 +92,26 @@ async function pairInFolder(dir: string): Promise<IdxPair> {
     pairs.find((p) => isTestName(p.images)) ??
     pairs.find((p) => !isTrainName(p.images)) ??
     pairs[0];
-  return { images: join(dir, chosen.images), labels: join(dir, chosen.labels) };
+  const pair = { images: join(dir, chosen.images), labels: join(dir, chosen.labels) };
+  await checkInsideFolder(dir, [pair.images, pair.labels]);
+  return pair;
+}
+
+/**
+ * Holds files found in a folder to the folder rule: one that is a link leading out of the folder
+ * (by its real path) is refused, as a `../` name would be.
+ */
+async function checkInsideFolder(dir: string, files: string[]): Promise<void> {
+  const realDir = await realpath(dir);
+  for (const file of files) {
+    const real = await realpath(file).catch(() => null);
+    if (real !== null && !isInsideFolder(realDir, real)) {
+      throw new InputError(
+        file,
+        'is a link to a file outside the test-set folder; refused (copy the file into the folder).',
+      );
+    }
+  }
 }
 
 /** A renamed IDX file: its kind from its magic number, its partner the only file of the other kind. */
@@ -114,6 +134,7 @@ async function pairByMagic(path: string): Promise<IdxPair> {
     );
   }
   const other = join(dir, others[0]);
+  await checkInsideFolder(dir, [other]);
   return kind === 'labels' ? { images: path, labels: other } : { images: other, labels: path };
 }
 
@@ -130,6 +151,8 @@ export async function locateIdxPair(path: string): Promise<IdxPair> {
   for (const partner of partnerNames(name, wanted)) {
     const candidate = join(dirname(path), partner);
     if (await isFile(candidate)) {
+      // The partner found next to the chosen file is held to the folder rule; the chosen file is the user's.
+      await checkInsideFolder(dirname(path), [candidate]);
       return kind === 'images'
         ? { images: path, labels: candidate }
         : { images: candidate, labels: path };

@@ -6,6 +6,7 @@ export type {
   DatasetInfo,
   DatasetOptions,
   InputSpec,
+  OpenProgress,
   OpenedDataset,
   PixelScaling,
   SkippedFile,

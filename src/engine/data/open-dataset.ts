@@ -18,7 +18,8 @@ function checkInput(input: InputSpec): void {
 
 /**
  * Scans and validates a test set (labels, counts, fingerprint, skipped files) without keeping
- * its samples: `batches()` reads and decodes them again, batch by batch.
+ * its samples: `batches()` reads them again, batch by batch. Image folders are only header-checked
+ * here; their pixels are decoded once, in `batches()`.
  */
 export async function openDataset(path: string, options: DatasetOptions): Promise<OpenedDataset> {
   checkInput(options.input);

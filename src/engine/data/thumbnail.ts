@@ -1,34 +1,42 @@
-import { PNG } from 'pngjs';
-import { DEFAULT_THUMBNAIL_SIZE } from './limits.js';
-import { convertChannels, type Raster } from './raster.js';
-import { resizeRaster } from './resize.js';
+import sharp, { type Metadata } from 'sharp';
+import { decodeError } from './image-decode.js';
+import { DEFAULT_THUMBNAIL_SIZE, MAX_IMAGE_PIXELS } from './limits.js';
+import type { Raster } from './raster.js';
 
 /**
- * The whole image (no crop), fitted within size×size with its aspect ratio kept, as a
- * grayscale or RGB PNG. Enlarging uses nearest neighbour so that tiny images stay crisp.
+ * The whole image (no crop), fitted within size×size with its aspect ratio kept, as a grayscale or
+ * RGB PNG (libvips). Input: a decoded raster (IDX, CSV pixels) or an image file's bytes or path
+ * (EXIF orientation applied, first frame, transparency shown over white). Enlarging uses nearest
+ * neighbour so that tiny images (28×28) stay crisp; shrinking uses Lanczos.
  */
-export function encodeThumbnail(image: Raster, size = DEFAULT_THUMBNAIL_SIZE): Uint8Array {
+export async function encodeThumbnail(
+  image: Raster | Uint8Array | string,
+  size = DEFAULT_THUMBNAIL_SIZE,
+): Promise<Uint8Array> {
   const side = Math.max(1, Math.min(1024, Math.round(size) || DEFAULT_THUMBNAIL_SIZE));
-  const src = image.channels === 4 ? convertChannels(image, 3) : image;
-  const scale = side / Math.max(src.width, src.height);
-  const width = Math.max(1, Math.round(src.width * scale));
-  const height = Math.max(1, Math.round(src.height * scale));
-  const pixels = resizeRaster(
-    src,
-    { x: 0, y: 0, width: src.width, height: src.height },
-    width,
-    height,
-    'nearest',
-  );
-
-  const png = new PNG({ width, height });
-  const c = src.channels;
-  for (let p = 0; p < width * height; p++) {
-    for (let ch = 0; ch < 3; ch++) {
-      png.data[p * 4 + ch] = Math.round(pixels[p * c + (c === 1 ? 0 : ch)]);
-    }
-    png.data[p * 4 + 3] = 255;
+  const raster = typeof image === 'string' || image instanceof Uint8Array ? null : image;
+  try {
+    const source = raster
+      ? sharp(raster.data, {
+          raw: { width: raster.width, height: raster.height, channels: raster.channels },
+        })
+      : sharp(image as Uint8Array | string, {
+          failOn: 'error',
+          limitInputPixels: MAX_IMAGE_PIXELS,
+        }).autoOrient();
+    const meta = raster ?? (await source.clone().metadata());
+    const turned = !raster && ((meta as Metadata).orientation ?? 1) >= 5;
+    const width = (turned ? meta.height : meta.width) ?? side;
+    const height = (turned ? meta.width : meta.height) ?? side;
+    const enlarging = side > Math.max(width, height);
+    const gray = raster ? raster.channels === 1 : (meta as Metadata).channels === 1;
+    let pipeline = source
+      .resize(side, side, { fit: 'inside', kernel: enlarging ? 'nearest' : 'lanczos3' })
+      .flatten({ background: '#ffffff' });
+    if (gray) pipeline = pipeline.toColourspace('b-w');
+    const bytes = await pipeline.png().toBuffer();
+    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+  } catch (error) {
+    throw decodeError(null, error);
   }
-  const bytes = PNG.sync.write(png, { colorType: c === 1 ? 0 : 2 });
-  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
 }

@@ -22,6 +22,14 @@ export interface DatasetOptions {
   labelColumn?: string;
   /** Stops the scan of `openDataset` (which reads the whole test set once). */
   signal?: AbortSignal;
+  /** Image folders: files found and read so far while the folder is opened. */
+  onProgress?: (progress: OpenProgress) => void;
+}
+
+/** How far opening a test set has got: `read` of the `found` files. */
+export interface OpenProgress {
+  found: number;
+  read: number;
 }
 
 export interface SkippedFile {
@@ -43,6 +51,8 @@ export interface DatasetInfo {
   /** sha256 hex over the content, independent of directory listing order. */
   fingerprint: string;
   skipped: SkippedFile[];
+  /** A CSV of features: the columns fed to the model, in order (matched by count and order). */
+  featureColumns?: string[];
 }
 
 export interface Batch {
@@ -53,6 +63,17 @@ export interface Batch {
   /** Model class indices. */
   labels: Int32Array;
   count: number;
+  /**
+   * Image folders: the same samples as 8-bit pixels before scaling (count * H*W*C), so that a
+   * caller that keeps them (fine-tuning) needs a quarter of the memory of `x`.
+   */
+  pixels?: { data: Uint8Array; scaling: PixelScaling };
+  /**
+   * Image folders: files that passed the header check when the folder was opened but failed to
+   * decode now. They are left out of this batch and have been added to `info.skipped`
+   * (`sampleCount` and `countsPerClass` lowered accordingly).
+   */
+  skipped?: SkippedFile[];
 }
 
 export interface OpenedDataset {

@@ -2,8 +2,7 @@ import { mkdir, readFile, realpath, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { InputError } from '../input-error';
-import { normalizeKeras3Topology } from '../model/keras3-topology';
-import { readModelJson } from '../model/model-json';
+import type { TrainableCapability } from '../model/loaded-model';
 
 const SHARD_FILE = 'group1-shard1of1.bin';
 
@@ -21,15 +20,14 @@ const SHARD_FILE = 'group1-shard1of1.bin';
  * write into the original model's folder.
  */
 export async function exportFinetunedModel(
-  model: tf.LayersModel,
-  originalModelFile: string,
+  trained: TrainableCapability,
   folder: string,
   metadata: Record<string, unknown>,
 ): Promise<void> {
-  const original = await readModelJson(originalModelFile);
-  await checkExportFolder(folder, original.folder);
+  const { model } = trained;
+  await checkExportFolder(folder, trained.folder);
   const target = path.resolve(folder);
-  const baseMetadata = await readOriginalMetadata(original.folder);
+  const baseMetadata = await readOriginalMetadata(trained.folder);
 
   let weightSpecs: tf.io.WeightsManifestEntry[] = [];
   let weightData = Buffer.alloc(0);
@@ -45,13 +43,11 @@ export async function exportFinetunedModel(
     }),
   );
   // The original topology (its head activation included), in the Keras 2 form TF.js reads.
-  const topology = structuredClone(original.json.modelTopology) as Record<string, unknown>;
-  normalizeKeras3Topology(topology);
   const modelJson = {
-    modelTopology: topology,
-    format: original.json.format ?? 'layers-model',
-    generatedBy: original.json.generatedBy ?? `TensorFlow.js tfjs-layers v${tf.version_layers}`,
-    convertedBy: original.json.convertedBy ?? null,
+    modelTopology: trained.topology,
+    format: 'layers-model',
+    generatedBy: trained.generatedBy ?? `TensorFlow.js tfjs-layers v${tf.version_layers}`,
+    convertedBy: trained.convertedBy ?? null,
     weightsManifest: [{ paths: [`./${SHARD_FILE}`], weights: weightSpecs }],
   };
 

@@ -1,58 +1,36 @@
-import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import {
-  applyTemperature,
   auditPredictions,
-  correctness,
-  expectedCalibrationError,
-  fitTemperature,
-  negativeLogLikelihoodFromLogits,
+  CALIBRATOR_IDS,
   optimumLogitGap,
   pairedBootstrapDeltas,
-  stratifiedSplit,
-  topLabel,
+  type CalibratorId,
   type SplitFractions,
 } from '../../core';
-import type { CalibrationReport, MetricEstimate, MetricName, Predictions } from '../../core/types';
+import type { Predictions } from '../../core/types';
 import { APP_VERSION } from '../../shared/app-version';
-import type {
-  CalibrationPartScore,
-  ComparedArmName,
-  FinetuneArm,
-  FinetuneArmName,
-  FinetuneDocument,
-  FinetuneEpoch,
-  FinetunePart,
-  FinetuneProgress,
-  FinetuneSettings,
-  SweepEntry,
-  TrainedArmName,
+import {
+  armNamesOf,
+  type FinetuneArmName,
+  type FinetuneArms,
+  type FinetuneDocument,
+  type FinetuneEpoch,
+  type FinetunePart,
+  type FinetuneProgress,
+  type FinetuneSettings,
+  type SweepEntry,
 } from '../../shared/finetune-document';
 import { selectBackend, type BackendName } from '../backend';
 import type { PixelScaling } from '../data';
 import { CancelledError } from '../inference';
-import { InputError } from '../input-error';
 import { loadModel, summariseModel, type LoadedModel } from '../model/load-model';
-import { openTestSetFor } from '../open-test-set';
 import { checkExportFolder, exportFinetunedModel } from './export';
-import {
-  countsOf,
-  idsOf,
-  labelsOf,
-  predictRows,
-  readAllSamples,
-  type RowScores,
-  type SampleArrays,
-} from './samples';
-import { checkAlpha, type LossHead } from './smoothed-loss';
-import {
-  formatLayerSelection,
-  parseLayerSelection,
-  prepareTrainableModel,
-  type LayerSelection,
-} from './trainable-model';
+import { prepareParts, trainableOf } from './prepare-parts';
+import { countsOf, idsOf, labelsOf, type SampleArrays } from './samples';
+import { postHocScores, scoreArms, scoreOf, type ArmInput, type ArmScores } from './score-arms';
+import { checkAlpha } from './smoothed-loss';
+import { formatLayerSelection, parseLayerSelection, type LayerSelection } from './trainable-model';
 import { describeTradeOffs } from './trade-offs';
-import { trainModel } from './training-loop';
+import { trainArms } from './train-arms';
 
 export type { FinetunePhase, FinetuneProgress } from '../../shared/finetune-document';
 
@@ -84,6 +62,8 @@ export interface FinetuneRequest {
   /** A separate fine-tuning set; then the labelled set only gives calibration and evaluation. */
   trainDataPath?: string;
   labelColumn?: string;
+  /** Class names for the model's outputs, in order (`--classes`); over files beside the model. */
+  classNames?: string[];
   /** Overrides what the model folder says; default [0, 1]. */
   scaling?: PixelScaling;
   backend?: BackendName;
@@ -107,6 +87,12 @@ export interface FinetuneRequest {
   bootstrapResamples?: number;
   /** Folder to export the smoothed model to (never the original model's folder). */
   exportPath?: string | null;
+  /**
+   * Post-hoc calibrators to run on the original, each fitted on the calibration part (those
+   * that do not apply to the model's classes are skipped; temperature is always run). Default
+   * every registered one.
+   */
+  calibrators?: CalibratorId[];
 }
 
 export interface FinetuneHooks {
@@ -117,7 +103,8 @@ export interface FinetuneHooks {
 export interface ArmOutputs {
   /** n * K, in the order of `evaluation.ids`. */
   probs: Float32Array;
-  logits: Float32Array;
+  /** n * K; null for a binning arm (its map gives probabilities only). */
+  logits: Float32Array | null;
 }
 
 export interface FinetuneResult {
@@ -126,7 +113,7 @@ export interface FinetuneResult {
   evaluation: {
     ids: string[];
     labels: Int32Array;
-    arms: Record<FinetuneArmName, ArmOutputs>;
+    arms: FinetuneArms<ArmOutputs>;
   };
 }
 
@@ -140,21 +127,16 @@ interface Settings {
   fractions: SplitFractions;
   bins: number;
   bootstrapResamples: number;
-}
-
-interface RunOutcome {
-  alpha: number;
-  history: Omit<FinetuneEpoch, 'arm'>[];
-  evaluation: RowScores;
-  calibrationScore: CalibrationPartScore;
+  calibrators: CalibratorId[];
 }
 
 /**
  * Fine-tunes copies of a model with label-smoothed cross-entropy and compares, on one evaluation
  * part that no arm was tuned or calibrated on: the original, a control fine-tune with α = 0 and
- * the same budget, the smoothed fine-tune, and temperature scaling of the original (T fitted on
- * the calibration part). The caller's model files are only read; each fine-tune trains a fresh
- * load of them.
+ * the same budget, the smoothed fine-tune, and every registered post-hoc calibrator of the
+ * original (fitted on the calibration part only). The caller's model files are only read; each
+ * fine-tune trains a fresh load of them. Three steps: prepare the parts, train the arms, score
+ * the arms (where the calibrators plug in).
  */
 export async function runFinetune(
   request: FinetuneRequest,
@@ -167,196 +149,95 @@ export async function runFinetune(
   const settings = resolveSettings(request);
   progress({ phase: 'loading' });
   const backend = await selectBackend(request.backend);
-  const original = await loadModel(request.modelPath);
-  let kept: { alpha: number; model: LoadedModel } | null = null;
+  const original = await loadModel(request.modelPath, { classNames: request.classNames });
+  let kept: LoadedModel | null = null;
   try {
-    const head = checkFinetunable(original);
     const { info } = original;
     const K = info.numClasses;
-    const selection = describeSelection(original, settings.layers);
-    if (request.exportPath) await checkExportFolder(request.exportPath, path.dirname(info.file));
+    if (request.exportPath)
+      await checkExportFolder(request.exportPath, trainableOf(original).folder);
 
-    // The data, in memory; the labelled set split into disjoint, stratified parts.
-    const { dataset, scaling } = await openTestSetFor(original, request.dataPath, {
-      labelColumn: request.labelColumn,
-      scaling: request.scaling,
+    // 1. The parts, and the original model on the calibration and evaluation parts.
+    const parts = await prepareParts(original, request, {
+      layers: settings.layers,
+      fractions: settings.fractions,
+      seed: settings.seed,
       signal,
+      onOriginal: () => progress({ phase: 'original' }),
     });
-    const labelled = await readAllSamples(dataset, info.inputShape, signal);
-    let train: SampleArrays = labelled;
-    if (request.trainDataPath) {
-      const opened = await openTestSetFor(original, request.trainDataPath, {
-        labelColumn: request.labelColumn,
-        scaling,
-        signal,
-      });
-      if (opened.dataset.info.fingerprint === dataset.info.fingerprint) {
-        throw new InputError(
-          request.trainDataPath,
-          'holds the same samples as the labelled set; the fine-tuning set must be separate from the data the model is calibrated and evaluated on.',
-        );
-      }
-      train = await readAllSamples(opened.dataset, info.inputShape, signal);
-    }
-    const split = stratifiedSplit(labelled.labels, settings.fractions, settings.seed);
-    const finetuneRows = request.trainDataPath
-      ? Int32Array.from({ length: train.labels.length }, (_, i) => i)
-      : split.finetune;
-    checkParts(request, labelled, finetuneRows.length, split.calibration, split.evaluation);
+    const { labelled, train, split, finetuneRows, originalCal, originalEval } = parts;
 
-    // The original model on the calibration and evaluation parts; temperature from calibration.
-    progress({ phase: 'original' });
-    const originalCal = await predictRows(original, labelled, split.calibration, { signal });
-    const originalEval = await predictRows(original, labelled, split.evaluation, { signal });
-    const fit = fitTemperature(originalCal.logits, originalCal.labels, K);
-    const temperatureEval = scaleByTemperature(originalEval, K, fit.temperature);
-    const temperatureCal = scaleByTemperature(originalCal, K, fit.temperature);
+    // 2. The fine-tuned arms: the control (α = 0) first, then every other alpha asked for.
+    const trained = await trainArms(parts, info.file, info.inputShape, {
+      modelPath: request.modelPath,
+      classNames: request.classNames,
+      alphas: settings.alphas,
+      epochs: settings.epochs,
+      batchSize: settings.batchSize,
+      learningRate: settings.learningRate,
+      layers: settings.layers,
+      seed: settings.seed,
+      bins: settings.bins,
+      keepChosen: Boolean(request.exportPath),
+      signal,
+      progress,
+    });
+    kept = trained.kept;
+    const { control, chosen, candidates } = trained;
 
-    // Fine-tunes: the control (α = 0) first, then every other alpha asked for.
-    const runAlphas = [0, ...settings.alphas.filter((a) => a !== 0)];
-    const runs: RunOutcome[] = [];
-    let bestNll = Infinity;
-    let bestAlpha = Infinity;
-    let trainingSeconds = 0;
-    let trainable: ReturnType<typeof prepareTrainableModel> | null = null;
-    for (const [index, alpha] of runAlphas.entries()) {
-      const isCandidate = settings.alphas.includes(alpha);
-      const arm: TrainedArmName = alpha === 0 ? 'control' : 'smoothed';
-      const copy = await loadModel(request.modelPath);
-      let keep = false;
-      try {
-        trainable = prepareTrainableModel(copy.model as tf.LayersModel, settings.layers, info.file);
-        const history: Omit<FinetuneEpoch, 'arm'>[] = [];
-        let lastCal: RowScores | null = null;
-        const stats = await trainModel({
-          trainable,
-          head,
-          inputShape: info.inputShape,
-          data: train,
-          rows: finetuneRows,
-          alpha,
-          epochs: settings.epochs,
-          batchSize: settings.batchSize,
-          learningRate: settings.learningRate,
-          seed: settings.seed + 1,
-          modelFile: info.file,
-          signal,
-          onBatch: (epoch, done, total) =>
-            progress({
-              phase: 'training',
-              arm,
-              alpha,
-              run: index + 1,
-              runs: runAlphas.length,
-              epoch,
-              epochs: settings.epochs,
-              done,
-              total,
-            }),
-          onEpoch: async (epoch) => {
-            lastCal = await predictRows(copy, labelled, split.calibration, { signal });
-            const record = {
-              alpha,
-              epoch: epoch.epoch,
-              loss: epoch.loss,
-              accuracy: epoch.accuracy,
-              calibrationEce: eceOf(lastCal, K, settings.bins),
-              seconds: epoch.seconds,
-            };
-            history.push(record);
-            progress({
-              phase: 'training',
-              arm,
-              alpha,
-              run: index + 1,
-              runs: runAlphas.length,
-              epoch: epoch.epoch,
-              epochs: settings.epochs,
-              completedEpoch: { arm, ...record },
-            });
-          },
-        });
-        trainingSeconds += stats.reduce((sum, s) => sum + s.seconds, 0);
-        trainable.release();
-        trainable = null;
-        const calibration =
-          lastCal ?? (await predictRows(copy, labelled, split.calibration, { signal }));
-        const evaluation = await predictRows(copy, labelled, split.evaluation, { signal });
-        const calibrationScore = scoreOf(calibration, K, settings.bins);
-        runs.push({ alpha, history, evaluation, calibrationScore });
-        // Keep the best candidate so far (lowest calibration NLL, ties to the smaller alpha), as
-        // chosen below, for the export.
-        const best =
-          calibrationScore.nll < bestNll || (calibrationScore.nll === bestNll && alpha < bestAlpha);
-        if (isCandidate && best) {
-          bestNll = calibrationScore.nll;
-          bestAlpha = alpha;
-          if (request.exportPath) {
-            kept?.model.dispose();
-            kept = { alpha, model: copy };
-            keep = true;
-          }
-        }
-      } finally {
-        trainable?.release();
-        trainable = null;
-        if (!keep) copy.dispose();
-      }
-    }
-    const control = runs[0];
-    const candidates = runs.filter((run) => settings.alphas.includes(run.alpha));
-    const chosen = candidates.reduce((best, run) =>
-      run.calibrationScore.nll < best.calibrationScore.nll ||
-      (run.calibrationScore.nll === best.calibrationScore.nll && run.alpha < best.alpha)
-        ? run
-        : best,
-    );
-
-    // Metrics on the evaluation part, and differences to the original with paired intervals.
+    // 3. The post-hoc arms (fitted on the calibration part), then every arm scored on the
+    // evaluation part, with paired-bootstrap deltas against the original.
     progress({ phase: 'metrics' });
     const evalLabels = labelsOf(labelled, split.evaluation);
-    const predictions = (scores: RowScores): Predictions => ({
-      numClasses: K,
-      labels: evalLabels,
-      probs: scores.probs,
-      logits: scores.logits,
-    });
+    const postHoc = postHocScores(originalCal, originalEval, K, settings.calibrators);
+    const inputs: Partial<Record<FinetuneArmName, ArmInput>> = {
+      original: {
+        scores: originalEval,
+        calibration: scoreOf(originalCal, K, settings.bins),
+        alpha: null,
+        map: null,
+      },
+      control: {
+        scores: control.evaluation,
+        calibration: control.calibrationScore,
+        alpha: 0,
+        map: null,
+      },
+      smoothed: {
+        scores: chosen.evaluation,
+        calibration: chosen.calibrationScore,
+        alpha: chosen.alpha,
+        map: null,
+      },
+    };
+    for (const arm of postHoc) {
+      inputs[arm.id] = {
+        scores: arm.evaluation,
+        calibration: scoreOf({ ...arm.calibration, labels: originalCal.labels }, K, settings.bins),
+        alpha: null,
+        map: arm.map,
+      };
+    }
     const auditOptions = {
       bins: settings.bins,
       bootstrapResamples: settings.bootstrapResamples,
       seed: settings.seed,
     };
-    const outputs: Record<FinetuneArmName, RowScores> = {
-      original: originalEval,
-      control: control.evaluation,
-      smoothed: chosen.evaluation,
-      temperature: temperatureEval,
-    };
-    const calibrationScores: Record<FinetuneArmName, CalibrationPartScore> = {
-      original: scoreOf(originalCal, K, settings.bins),
-      control: control.calibrationScore,
-      smoothed: chosen.calibrationScore,
-      temperature: scoreOf(temperatureCal, K, settings.bins),
-    };
-    const arms = {} as Record<FinetuneArmName, FinetuneArm>;
-    for (const name of ['original', 'control', 'smoothed', 'temperature'] as const) {
-      const report = auditPredictions(predictions(outputs[name]), auditOptions);
-      arms[name] = toArm(name, report, calibrationScores[name], {
-        alpha: name === 'control' ? 0 : name === 'smoothed' ? chosen.alpha : null,
-        temperature: name === 'temperature' ? fit.temperature : null,
-      });
-    }
-    const deltas = {} as Record<ComparedArmName, Record<MetricName, MetricEstimate>>;
-    for (const name of ['control', 'smoothed', 'temperature'] as const) {
-      deltas[name] = pairedBootstrapDeltas(
-        predictions(outputs.original),
-        predictions(outputs[name]),
-        auditOptions,
-      );
-    }
+    const { arms, deltas, best } = scoreArms(
+      inputs as FinetuneArms<ArmInput>,
+      evalLabels,
+      K,
+      auditOptions,
+    );
+    const predictions = (scores: ArmScores): Predictions => ({
+      numClasses: K,
+      labels: evalLabels,
+      probs: scores.probs,
+      logits: scores.logits,
+    });
     const smoothingEffect = pairedBootstrapDeltas(
-      predictions(outputs.control),
-      predictions(outputs.smoothed),
+      predictions(control.evaluation),
+      predictions(chosen.evaluation),
       auditOptions,
     );
     const sweep: SweepEntry[] | null =
@@ -368,7 +249,7 @@ export async function runFinetune(
             metrics: auditPredictions(predictions(run.evaluation), auditOptions).metrics,
           }))
         : null;
-    const history: FinetuneEpoch[] = runs.flatMap((run) =>
+    const history: FinetuneEpoch[] = trained.runs.flatMap((run) =>
       run.history.map((entry) => ({
         arm: run === control ? 'control' : run === chosen ? 'smoothed' : 'sweep',
         ...entry,
@@ -388,6 +269,7 @@ export async function runFinetune(
       optimumLogitGap: gap,
       sweep,
       bootstrapResamples: settings.bootstrapResamples,
+      best,
     });
 
     const classNames = info.classNames ?? Array.from({ length: K }, (_, k) => String(k));
@@ -399,47 +281,43 @@ export async function runFinetune(
       optimizer: 'adam',
       learningRate: settings.learningRate,
       layers: formatLayerSelection(settings.layers),
-      ...selection,
-      loss: head === 'sigmoid' ? 'sigmoid-cross-entropy' : 'softmax-cross-entropy',
+      ...parts.selection,
+      loss: parts.head === 'sigmoid' ? 'sigmoid-cross-entropy' : 'softmax-cross-entropy',
       seed: settings.seed,
       splitFractions: normalised(settings.fractions),
       bins: settings.bins,
       bootstrapResamples: settings.bootstrapResamples,
       alphaSelection: settings.alphas.length > 1 ? 'lowest calibration NLL' : 'given',
+      calibrators: postHoc.map((arm) => arm.id),
     };
 
     let exportedModel: string | null = null;
     if (request.exportPath && kept) {
       progress({ phase: 'export' });
-      await exportFinetunedModel(
-        kept.model.model as tf.LayersModel,
-        info.file,
-        request.exportPath,
-        {
-          modelName: `${info.name} (fine-tuned, label smoothing α = ${chosen.alpha})`,
-          classNames,
-          scaling,
-          crop: info.preprocessing.crop ?? 'none',
-          finetune: {
-            baseModel: info.file,
-            baseModelFingerprint: info.fingerprint,
-            alpha: chosen.alpha,
-            alphas: settings.alphas,
-            epochs: settings.epochs,
-            batchSize: settings.batchSize,
-            optimizer: 'adam',
-            learningRate: settings.learningRate,
-            layers: documentSettings.layers,
-            loss: documentSettings.loss,
-            seed: settings.seed,
-            data: request.trainDataPath ?? request.dataPath,
-            samples: finetuneRows.length,
-            backend: backend.name,
-            appVersion: APP_VERSION,
-            createdAt: new Date().toISOString(),
-          },
+      await exportFinetunedModel(trainableOf(kept), request.exportPath, {
+        modelName: `${info.name} (fine-tuned, label smoothing α = ${chosen.alpha})`,
+        classNames,
+        scaling: parts.scaling,
+        crop: info.preprocessing.crop ?? 'none',
+        finetune: {
+          baseModel: info.file,
+          baseModelFingerprint: info.fingerprint,
+          alpha: chosen.alpha,
+          alphas: settings.alphas,
+          epochs: settings.epochs,
+          batchSize: settings.batchSize,
+          optimizer: 'adam',
+          learningRate: settings.learningRate,
+          layers: documentSettings.layers,
+          loss: documentSettings.loss,
+          seed: settings.seed,
+          data: request.trainDataPath ?? request.dataPath,
+          samples: finetuneRows.length,
+          backend: backend.name,
+          appVersion: APP_VERSION,
+          createdAt: new Date().toISOString(),
         },
-      );
+      });
       exportedModel = request.exportPath;
     }
 
@@ -461,6 +339,7 @@ export async function runFinetune(
       },
       arms,
       deltas,
+      best,
       smoothingEffect,
       alpha: chosen.alpha,
       sweep,
@@ -471,43 +350,39 @@ export async function runFinetune(
         backend: backend.name,
         backendFallbacks: backend.fallbacks,
         modelFingerprint: info.fingerprint,
-        datasetFingerprint: dataset.info.fingerprint,
+        datasetFingerprint: parts.dataset.info.fingerprint,
         trainDatasetFingerprint: request.trainDataPath ? train.info.fingerprint : null,
         classNames,
         appVersion: APP_VERSION,
         createdAt: new Date().toISOString(),
         outputKind: info.output,
-        scaling,
-        trainingSeconds,
+        scaling: parts.scaling,
+        trainingSeconds: trained.trainingSeconds,
         totalSeconds: (performance.now() - started) / 1000,
       },
       model: summariseModel(info),
-      dataset: { ...dataset.info },
+      dataset: { ...parts.dataset.info },
       trainDataset: request.trainDataPath ? { ...train.info } : null,
       exportedModel,
     };
-    const armOutputs = (scores: RowScores): ArmOutputs => ({
-      probs: scores.probs,
-      logits: scores.logits,
-    });
+    const outputs: Partial<Record<FinetuneArmName, ArmOutputs>> = {};
+    for (const name of armNamesOf(inputs)) {
+      const scores = inputs[name]!.scores;
+      outputs[name] = { probs: scores.probs, logits: scores.logits };
+    }
     return {
       document,
       evaluation: {
         ids: idsOf(labelled, split.evaluation),
         labels: evalLabels,
-        arms: {
-          original: armOutputs(outputs.original),
-          control: armOutputs(outputs.control),
-          smoothed: armOutputs(outputs.smoothed),
-          temperature: armOutputs(outputs.temperature),
-        },
+        arms: outputs as FinetuneArms<ArmOutputs>,
       },
     };
   } catch (error) {
     if (signal?.aborted) throw new CancelledError();
     throw error;
   } finally {
-    (kept as { model: LoadedModel } | null)?.model.dispose();
+    (kept as LoadedModel | null)?.dispose();
     original.dispose();
   }
 }
@@ -539,7 +414,15 @@ function resolveSettings(request: FinetuneRequest): Settings {
         finetune: 0,
       }
     : (request.splitFractions ?? FINETUNE_DEFAULTS.split);
+  const calibrators = request.calibrators ?? [...CALIBRATOR_IDS];
+  for (const id of calibrators) {
+    if (!CALIBRATOR_IDS.includes(id)) {
+      throw new RangeError(`unknown calibrator ${id}; known: ${CALIBRATOR_IDS.join(', ')}`);
+    }
+  }
+  if (!calibrators.includes('temperature')) calibrators.unshift('temperature');
   return {
+    calibrators,
     alphas,
     epochs,
     batchSize,
@@ -564,115 +447,5 @@ function normalised(fractions: SplitFractions): SplitFractions {
     finetune: fractions.finetune / total,
     calibration: fractions.calibration / total,
     evaluation: fractions.evaluation / total,
-  };
-}
-
-/** Only a Layers model whose head gives (or gave, before its softmax/sigmoid) logits can train. */
-function checkFinetunable(model: LoadedModel): LossHead {
-  const { info } = model;
-  if (info.format !== 'layers' || !(model.model instanceof tf.LayersModel)) {
-    throw new InputError(
-      info.file,
-      'is a TF.js graph model, which cannot be trained; fine-tuning needs a TF.js Layers model (format layers-model).',
-    );
-  }
-  if (info.output === 'probabilities' || info.output === 'sigmoid-probability') {
-    throw new InputError(
-      info.file,
-      'outputs probabilities from a head the app cannot turn back into logits; fine-tuning needs a final softmax, sigmoid or linear layer.',
-    );
-  }
-  const shape = model.model.outputs[0].shape;
-  return shape[shape.length - 1] === 1 ? 'sigmoid' : 'softmax';
-}
-
-/**
- * Which layers will train, found on the original model before any data is read (the patches
- * are undone at once; the original only predicts, so its trainable flags do not matter).
- */
-function describeSelection(
-  model: LoadedModel,
-  selection: LayerSelection,
-): Pick<FinetuneSettings, 'trainableLayers' | 'trainableParameters' | 'frozenBatchNormLayers'> {
-  let view;
-  try {
-    view = prepareTrainableModel(model.model as tf.LayersModel, selection, model.info.file);
-  } catch {
-    throw new InputError(model.info.file, 'has no layer with trainable weights to fine-tune.');
-  }
-  view.release();
-  return {
-    trainableLayers: view.trainableLayers,
-    trainableParameters: view.trainableParameters,
-    frozenBatchNormLayers: view.frozenBatchNormLayers,
-  };
-}
-
-function checkParts(
-  request: FinetuneRequest,
-  labelled: SampleArrays,
-  finetune: number,
-  calibration: Int32Array,
-  evaluation: Int32Array,
-): void {
-  const sizes = `${finetune} / ${calibration.length} / ${evaluation.length}`;
-  if (finetune === 0) {
-    throw new InputError(
-      request.trainDataPath ?? request.dataPath,
-      `gives no samples to fine-tune on (fine-tune / calibration / evaluation: ${sizes}).`,
-    );
-  }
-  if (calibration.length === 0 || evaluation.length === 0) {
-    throw new InputError(
-      request.dataPath,
-      `has ${labelled.labels.length} labelled samples: too few for a calibration and an evaluation part (fine-tune / calibration / evaluation: ${sizes}).`,
-    );
-  }
-}
-
-function scaleByTemperature(scores: RowScores, K: number, temperature: number): RowScores {
-  return {
-    labels: scores.labels,
-    probs: applyTemperature(scores.logits, K, temperature),
-    logits: scores.logits.map((z) => z / temperature),
-  };
-}
-
-function eceOf(scores: RowScores, K: number, bins: number): number {
-  const top = topLabel(scores.probs, K);
-  return expectedCalibrationError(top.confidence, correctness(top.prediction, scores.labels), bins);
-}
-
-function scoreOf(scores: RowScores, K: number, bins: number): CalibrationPartScore {
-  return {
-    nll: negativeLogLikelihoodFromLogits(scores.logits, scores.labels, K),
-    ece: eceOf(scores, K, bins),
-  };
-}
-
-const ARM_LABELS: Record<FinetuneArmName, (alpha: number | null, t: number | null) => string> = {
-  original: () => 'original model',
-  control: () => 'fine-tuned without smoothing (α = 0)',
-  smoothed: (alpha) => `fine-tuned with label smoothing (α = ${alpha})`,
-  temperature: (_alpha, t) => `original with temperature scaling (T = ${t?.toFixed(3)})`,
-};
-
-function toArm(
-  name: FinetuneArmName,
-  report: CalibrationReport,
-  calibration: CalibrationPartScore,
-  extra: { alpha: number | null; temperature: number | null },
-): FinetuneArm {
-  return {
-    name,
-    label: ARM_LABELS[name](extra.alpha, extra.temperature),
-    alpha: extra.alpha,
-    temperature: extra.temperature,
-    metrics: report.metrics,
-    bins: report.bins,
-    confidenceHistogram: report.confidenceHistogram,
-    logitGap: report.logitGap,
-    riskCoverage: report.riskCoverage,
-    calibration,
   };
 }

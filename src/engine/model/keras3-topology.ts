@@ -5,13 +5,26 @@
  * Keras 2 form TF.js reads. Returns whether anything was changed.
  */
 export function normalizeKeras3Topology(topology: Record<string, unknown>): boolean {
-  const model = (topology.model_config ?? topology) as { config?: unknown };
+  return normalizeModel((topology.model_config ?? topology) as { config?: unknown }, 0);
+}
+
+const NESTED_MODELS = new Set(['Sequential', 'Functional', 'Model']);
+
+function normalizeModel(model: { config?: unknown }, depth: number): boolean {
   const config = model.config as
     { layers?: unknown; input_layers?: unknown; output_layers?: unknown } | undefined;
   const layers = Array.isArray(config) ? config : config?.layers;
   if (!Array.isArray(layers)) return false;
   let changed = false;
-  for (const layer of layers as { config?: Record<string, unknown>; inbound_nodes?: unknown[] }[]) {
+  for (const layer of layers as {
+    class_name?: string;
+    config?: Record<string, unknown>;
+    inbound_nodes?: unknown[];
+  }[]) {
+    // A nested model (Teachable Machine's base and head) is normalised the same way.
+    if (layer.class_name && NESTED_MODELS.has(layer.class_name) && depth < 16) {
+      if (normalizeModel(layer, depth + 1)) changed = true;
+    }
     const layerConfig = layer.config;
     if (layerConfig) {
       if (Array.isArray(layerConfig.batch_shape) && layerConfig.batch_input_shape === undefined) {

@@ -52,7 +52,12 @@ function applyMetadataJson(metadata: ModelMetadata, file: string, text: string):
   try {
     json = JSON.parse(text) as Record<string, unknown>;
   } catch (error) {
-    throw new InputError(file, `is not valid JSON (${(error as Error).message}).`);
+    // V8's message quotes the text around the mistake raw; only its position is kept.
+    const at = /position (\d+)/.exec((error as Error).message)?.[1];
+    throw new InputError(
+      file,
+      `is not valid JSON${at === undefined ? '' : ` (at character ${at})`}.`,
+    );
   }
   const labels = json.labels ?? json.classNames;
   if (Array.isArray(labels) && labels.length > 0) {
@@ -71,4 +76,13 @@ function applyMetadataJson(metadata: ModelMetadata, file: string, text: string):
     metadata.scaling = json.scaling;
   }
   if (json.crop === 'center' || json.crop === 'none') metadata.crop = json.crop;
+}
+
+/** Class names the user gave (`--classes a,b,c`) win over any file beside the model. */
+export function withClassNames(
+  metadata: ModelMetadata,
+  classNames: string[] | null | undefined,
+): ModelMetadata {
+  if (!classNames || classNames.length === 0) return metadata;
+  return { ...metadata, classNames, classNamesSource: '--classes' };
 }

@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { InputError } from '../input-error';
@@ -38,6 +38,7 @@ export async function checkWeightShards(model: ModelJsonFile): Promise<WeightSha
           `is missing: ${path.basename(model.file)} lists it as a weight file.`,
         );
       }
+      await checkRealPathInside(model, relative, file);
       groupShards.push({ file, size: info.size });
     }
     const declared = weights.reduce((sum, spec) => sum + declaredBytes(model.file, spec), 0);
@@ -113,6 +114,25 @@ function resolveInside(model: ModelJsonFile, relative: string): string {
     );
   }
   return file;
+}
+
+/**
+ * A weight file that is a link (or lies under a linked folder) is held to the same rule as `../`: its
+ * real path must be inside the model folder's real path.
+ */
+async function checkRealPathInside(
+  model: ModelJsonFile,
+  relative: string,
+  file: string,
+): Promise<void> {
+  const [realFolder, realFile] = await Promise.all([realpath(model.folder), realpath(file)]);
+  const inside = path.relative(realFolder, realFile);
+  if (inside === '..' || inside.startsWith(`..${path.sep}`) || path.isAbsolute(inside)) {
+    throw new InputError(
+      model.file,
+      `names the weight file '${relative}', a link to a file outside the model folder; refused.`,
+    );
+  }
 }
 
 function declaredBytes(file: string, spec: tf.io.WeightsManifestEntry): number {

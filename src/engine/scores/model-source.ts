@@ -9,6 +9,8 @@ export interface ModelScoresRequest {
   modelPath: string;
   dataPath: string;
   labelColumn?: string;
+  /** Class names for the model's outputs, in order (`--classes`); over files beside the model. */
+  classNames?: string[];
   /** Overrides what the model folder says; default [0, 1]. */
   scaling?: PixelScaling;
   backend?: BackendName;
@@ -21,15 +23,18 @@ export function modelScoresSource(request: ModelScoresRequest): ScoresSource {
     async read(hooks) {
       hooks.onProgress?.({ phase: 'loading' });
       const backend = await selectBackend(request.backend);
-      const model = await loadModel(request.modelPath);
+      const model = await loadModel(request.modelPath, { classNames: request.classNames });
       try {
         const { dataset, scaling } = await openTestSetFor(model, request.dataPath, {
           labelColumn: request.labelColumn,
           scaling: request.scaling,
           signal: hooks.signal,
+          onProgress: ({ found, read }) =>
+            hooks.onProgress?.({ phase: 'loading', done: read, total: found }),
         });
         const inference = await runInference(model, dataset, {
           batchSize: request.batchSize,
+          backend: backend.name,
           signal: hooks.signal,
           onProgress: (progress) => hooks.onProgress?.({ phase: 'inference', ...progress }),
         });

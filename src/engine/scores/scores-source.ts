@@ -45,9 +45,11 @@ export interface ScoredSamples {
 
 export interface ScoresHooks {
   signal?: AbortSignal;
-  /** 'loading' while opening, then per-batch progress. */
+  /** 'loading' while opening (with files read / found for image folders), then per-batch progress. */
   onProgress?: (
-    progress: { phase: 'loading' } | ({ phase: 'inference' } & InferenceProgress),
+    progress:
+      | { phase: 'loading'; done?: number; total?: number }
+      | ({ phase: 'inference' } & InferenceProgress),
   ) => void;
 }
 

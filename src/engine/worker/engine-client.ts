@@ -1,4 +1,8 @@
+import { fork } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { isNativeBannerLine } from '../native-banner';
 import { CancelledError } from '../inference';
 import { InputError } from '../input-error';
 import type {
@@ -88,6 +92,9 @@ export class EngineClient {
 export function workerThreadTransport(
   entry: URL = new URL('./thread-entry.mjs', import.meta.url),
 ): EngineTransport {
+  // sharp (libvips) must be loaded by the main thread before a worker thread loads it, so that its
+  // shared libraries outlive the worker on glibc Linux (sharp's documentation, "Worker threads").
+  createRequire(import.meta.url)('sharp');
   const worker = new Worker(entry);
   let closing = false;
   return {
@@ -102,6 +109,43 @@ export function workerThreadTransport(
     close: async () => {
       closing = true;
       await worker.terminate();
+    },
+  };
+}
+
+/**
+ * Runs the engine in a child process (the command line): its stderr is passed on without
+ * libtensorflow's start-up banner, so the command line's output is its own (one line for bad input).
+ */
+export function childProcessTransport(
+  entry: URL = new URL('./process-entry.mjs', import.meta.url),
+): EngineTransport {
+  const child = fork(entry, [], {
+    serialization: 'advanced',
+    stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+    execArgv: [],
+  });
+  if (child.stderr) {
+    createInterface({ input: child.stderr }).on('line', (line) => {
+      if (!isNativeBannerLine(line)) process.stderr.write(`${line}\n`);
+    });
+  }
+  let closing = false;
+  return {
+    send: (command) => child.send(command),
+    onEvent: (listener) => child.on('message', (event: EngineEvent) => listener(event)),
+    onExit: (listener) => {
+      child.on('error', (error) => listener(error.message));
+      child.on('exit', (code, signal) => {
+        if (!closing) listener(signal ? `signal ${signal}` : `exit code ${code}`);
+      });
+    },
+    close: async () => {
+      closing = true;
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.disconnect();
+      await exited;
     },
   };
 }

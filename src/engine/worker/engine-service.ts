@@ -1,4 +1,5 @@
 import { pairedBootstrapDeltas } from '../../core/bootstrap';
+import { selectBackend } from '../backend';
 import { CancelledError } from '../inference';
 import { isInputError } from '../input-error';
 import type { BootstrapHelper } from '../parallel-bootstrap';
@@ -31,6 +32,8 @@ export function createEngineService(
       switch (command.method) {
         case 'audit':
           return session.audit(command.argument, hooks);
+        case 'backend':
+          return selectBackend();
         case 'inspectModel':
           return session.inspectModel(command.argument.modelPath);
         case 'inspectTestSet':

@@ -1,5 +1,6 @@
 import type { PairedBootstrapOptions } from '../../core/bootstrap';
 import type { MetricEstimate, MetricName, Predictions } from '../../core/types';
+import type { EngineBackend } from '../../shared/api';
 import type { DatasetSummary, ModelSummary } from '../../shared/audit-document';
 import type { AuditProgress, AuditRequest, AuditResult } from '../audit';
 import type { FinetuneProgress, FinetuneRequest, FinetuneResult } from '../finetune/finetune';
@@ -8,6 +9,8 @@ import type { TestSetRequest } from '../session';
 /** Each engine call: its argument and its result. */
 export interface EngineCalls {
   audit: [AuditRequest, AuditResult];
+  /** Starts the backend if it is not running yet, and names it. */
+  backend: [Record<string, never>, EngineBackend];
   inspectModel: [{ modelPath: string }, ModelSummary];
   inspectTestSet: [TestSetRequest, DatasetSummary];
   thumbnail: [TestSetRequest & { sampleId: string }, Uint8Array | null];

@@ -17,7 +17,9 @@ import { toApiError } from '../api-errors';
 import { pdfFileName, type AppService } from '../app-service';
 import { CONTENT_SECURITY_POLICY } from '../../shared/csp';
 import { IPC_CALLS } from '../../shared/ipc';
-import { MAX_UPLOAD_BYTES, Workspace } from './workspace';
+import { checkCallArgs } from '../call-args';
+import { BusyError } from '../task-queue';
+import { MAX_UPLOAD_BYTES, MAX_WORKSPACE_BYTES, Workspace } from './workspace';
 import { zipFolder } from './zip';
 
 const MIME: Record<string, string> = {
@@ -30,6 +32,20 @@ const MIME: Record<string, string> = {
   '.json': 'application/json',
   '.woff2': 'font/woff2',
 };
+
+/**
+ * Sent with every response, whatever it is: no page may frame this one (clickjacking), and no browser
+ * may guess a type other than the one given (an API answer is never run as a script or page).
+ */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'Content-Security-Policy': `${CONTENT_SECURITY_POLICY}; frame-ancestors 'none'`,
+  'X-Frame-Options': 'DENY',
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+};
+
+/** Uploads received at once; more are refused (429) until one ends. */
+export const MAX_CONCURRENT_UPLOADS = 8;
 
 /** The service's calls, as Electron's main process serves them, and the end of an upload. */
 const CALLS = [...IPC_CALLS, 'finishUpload'] as const;
@@ -47,6 +63,10 @@ export interface BrowserHostOptions {
    * `/api/report/<auditId>.pdf` answers 501.
    */
   printPdf?: (report: ReportData, file: string, pageSize: ReportPageSize) => Promise<void>;
+  /** Most bytes the uploads may hold at once; default MAX_WORKSPACE_BYTES (8 GiB). */
+  maxUploadBytes?: number;
+  /** Where real faults (5xx) are logged; default console.error. */
+  log?: (message: string) => void;
 }
 
 export interface BrowserHost {
@@ -65,17 +85,32 @@ export interface BrowserHost {
  */
 export async function startBrowserHost(options: BrowserHostOptions): Promise<BrowserHost> {
   const token = options.token ?? randomBytes(24).toString('base64url');
-  const workspace = await Workspace.create();
+  const workspace = await Workspace.create(options.maxUploadBytes ?? MAX_WORKSPACE_BYTES);
+  const log = options.log ?? ((message: string) => console.error(message));
   const listeners = new Set<ServerResponse>();
+  let uploading = 0;
   const emit = (event: HostEvent) => {
     if (event.type === 'failed' || event.type === 'finetune-failed') nameAsDropped(event.error);
     const frame = `data: ${JSON.stringify(event)}\n\n`;
     for (const response of listeners) response.write(frame);
+    // A finished task may leave uploads nothing needs any more.
+    if (event.type !== 'progress' && event.type !== 'finetune-progress') void prune();
   };
   const service = options.createService(emit, path.join(workspace.root, 'finetuned'));
+  // The browser host opens only what was uploaded into its workspace (and the demo, and what its
+  // history recorded): see file-grants.ts.
+  await service.grants.grant(workspace.root);
   let port = 0;
 
+  /** Deletes the uploads no task or kept report needs (see Workspace.prune). */
+  async function prune(): Promise<void> {
+    await workspace.prune(service.inputsInUse()).catch((error: unknown) => {
+      log(`calibration-audit serve: could not delete old uploads: ${String(error)}`);
+    });
+  }
+
   const server = createServer((request, response) => {
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.setHeader(name, value);
     handle(request, response).catch((error: unknown) => {
       if (response.headersSent) return response.destroy();
       reply(response, outcomeOf(error));
@@ -84,7 +119,12 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     if (!isOwnHost(request.headers.host, port)) return sendText(response, 403, 'Forbidden host.');
-    const url = new URL(request.url ?? '/', `http://127.0.0.1:${port}`);
+    let url: URL;
+    try {
+      url = new URL(request.url ?? '/', `http://127.0.0.1:${port}`);
+    } catch {
+      return sendText(response, 400, 'Bad request: the URL cannot be parsed.');
+    }
     if (!url.pathname.startsWith('/api/'))
       return serveStatic(options.rendererDir, url.pathname, response);
     if (!isOwnOrigin(request.headers.origin, port))
@@ -151,14 +191,26 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     }
     const upload = /^\/api\/upload\/([^/]+)$/.exec(url.pathname);
     if (request.method === 'PUT' && upload) {
-      const file = await workspace.fileFor(upload[1], url.searchParams.get('path') ?? '');
-      await receiveFile(request, file);
+      if (uploading >= MAX_CONCURRENT_UPLOADS) {
+        throw new BusyError(
+          `${MAX_CONCURRENT_UPLOADS} uploads are already being received; send this file when one has finished.`,
+        );
+      }
+      uploading++;
+      try {
+        const file = await workspace.fileFor(upload[1], url.searchParams.get('path') ?? '');
+        await receiveFile(request, file, upload[1]);
+      } finally {
+        uploading--;
+      }
       return sendJson(response, 200, { ok: true, value: null });
     }
     const call = /^\/api\/call\/(\w+)$/.exec(url.pathname);
     if (request.method === 'POST' && call && (CALLS as readonly string[]).includes(call[1])) {
       const args = await readJsonArray(request);
-      return reply(response, await settle(() => invoke(call[1] as CallName, args)));
+      const outcome = await settle(() => invoke(call[1] as CallName, args));
+      if (call[1] === 'finishUpload' && outcome.ok) await prune();
+      return reply(response, outcome);
     }
     sendText(response, 404, 'Not found.');
   }
@@ -169,16 +221,53 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     if (error.file) error.file = workspace.toUserPaths(error.file);
   }
 
-  /** Sends an outcome with the status that matches it. */
+  /** Sends an outcome with the status that matches it; a real fault (5xx) is logged too. */
   function reply(response: ServerResponse, outcome: CallOutcome<unknown>): void {
     if (!outcome.ok) nameAsDropped(outcome.error);
-    sendJson(response, statusOf(outcome), outcome);
+    const status = statusOf(outcome);
+    if (status >= 500 && !outcome.ok) {
+      log(`calibration-audit serve: internal error: ${outcome.error.message}`);
+    }
+    sendJson(response, status, outcome);
   }
 
-  function invoke(name: CallName, args: unknown[]): Promise<unknown> {
-    if (name === 'finishUpload') return workspace.finish(String(args[0]), args[1] as InputPurpose);
+  /** Runs a call once its arguments are checked (a wrong one is the caller's mistake: 400). */
+  async function invoke(name: CallName, args: unknown[]): Promise<unknown> {
+    checkCallArgs(name, args);
+    if (name === 'finishUpload')
+      return workspace.finish(args[0] as string, args[1] as InputPurpose);
     const method = service[name] as (...a: unknown[]) => Promise<unknown>;
     return method(...args);
+  }
+
+  /** Writes one uploaded file, counting its bytes against the workspace's limit. */
+  async function receiveFile(
+    request: IncomingMessage,
+    file: string,
+    uploadId: string,
+  ): Promise<void> {
+    const handle = await open(file, 'wx', 0o600).catch(() => {
+      throw new InputError(path.basename(file), 'was sent twice in one drop.');
+    });
+    let size = 0;
+    let ok = false;
+    try {
+      for await (const chunk of request) {
+        const bytes = chunk as Buffer;
+        if (size + bytes.length > MAX_UPLOAD_BYTES)
+          throw new InputError(path.basename(file), 'is larger than 4 GiB.');
+        workspace.take(uploadId, path.basename(file), bytes.length);
+        size += bytes.length;
+        await handle.write(bytes);
+      }
+      ok = true;
+    } finally {
+      await handle.close();
+      if (!ok) {
+        workspace.give(uploadId, size);
+        await rm(file, { force: true });
+      }
+    }
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -225,7 +314,7 @@ async function settle<T>(run: () => Promise<T>): Promise<CallOutcome<T>> {
 
 function statusOf(outcome: CallOutcome<unknown>): number {
   if (outcome.ok) return 200;
-  return outcome.error.kind === 'input' ? 400 : 500;
+  return outcome.error.kind === 'input' ? 400 : outcome.error.kind === 'busy' ? 429 : 500;
 }
 
 function outcomeOf(error: unknown): { ok: false; error: ReturnType<typeof toApiError> } {
@@ -240,26 +329,14 @@ async function readJsonArray(request: IncomingMessage): Promise<unknown[]> {
     if (size > 1 << 20) throw new InputError('request', 'is larger than 1 MiB.');
     chunks.push(chunk as Buffer);
   }
-  const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8') || '[]');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.concat(chunks).toString('utf8') || '[]');
+  } catch {
+    throw new InputError('request', 'is not valid JSON: send a JSON array of arguments.');
+  }
   if (!Array.isArray(parsed)) throw new InputError('request', 'must be a JSON array of arguments.');
   return parsed;
-}
-
-async function receiveFile(request: IncomingMessage, file: string): Promise<void> {
-  const handle = await open(file, 'wx', 0o600).catch(() => {
-    throw new InputError(path.basename(file), 'was sent twice in one drop.');
-  });
-  let size = 0;
-  try {
-    for await (const chunk of request) {
-      size += (chunk as Buffer).length;
-      if (size > MAX_UPLOAD_BYTES)
-        throw new InputError(path.basename(file), 'is larger than 4 GiB.');
-      await handle.write(chunk as Buffer);
-    }
-  } finally {
-    await handle.close();
-  }
 }
 
 async function serveStatic(
@@ -267,7 +344,12 @@ async function serveStatic(
   pathname: string,
   response: ServerResponse,
 ): Promise<void> {
-  const relative = decodeURIComponent(pathname === '/' ? '/index.html' : pathname);
+  let relative: string;
+  try {
+    relative = decodeURIComponent(pathname === '/' ? '/index.html' : pathname);
+  } catch {
+    return sendText(response, 400, 'Bad request: the path is not valid percent-encoding.');
+  }
   const file = path.resolve(root, `.${relative}`);
   const inside = path.relative(root, file);
   if (relative.includes('\0') || inside.startsWith('..') || path.isAbsolute(inside)) {
@@ -278,9 +360,6 @@ async function serveStatic(
   response.writeHead(200, {
     'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream',
     'Content-Length': info.size,
-    'Content-Security-Policy': CONTENT_SECURITY_POLICY,
-    'X-Content-Type-Options': 'nosniff',
-    'Referrer-Policy': 'no-referrer',
     'Cache-Control': 'no-store',
   });
   createReadStream(file).pipe(response);

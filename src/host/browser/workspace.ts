@@ -6,17 +6,75 @@ import { InputError } from '../../engine/input-error';
 
 /** Upper bound on one upload, so a runaway drop cannot fill the disk. */
 export const MAX_UPLOAD_BYTES = 4 * 2 ** 30;
+/** Upper bound on everything the workspace holds at once (finished uploads that are kept, and partial ones). */
+export const MAX_WORKSPACE_BYTES = 8 * 2 ** 30;
+/** Finished uploads kept even when no task or report uses them (the inputs the page may be showing). */
+export const KEEP_RECENT_UPLOADS = 4;
 
 /**
  * A private temporary folder per browser-host launch that dropped files are written into. Every
  * relative name is checked before it becomes a path, so a name like ../../x cannot leave it.
  */
 export class Workspace {
-  private constructor(readonly root: string) {}
+  /** Bytes written per upload id (finished or not). */
+  readonly #bytes = new Map<string, number>();
+  /** Finished upload ids, oldest first. */
+  readonly #finished: string[] = [];
 
-  static async create(): Promise<Workspace> {
+  private constructor(
+    readonly root: string,
+    readonly maxBytes: number,
+  ) {}
+
+  static async create(maxBytes = MAX_WORKSPACE_BYTES): Promise<Workspace> {
     const root = await mkdtemp(path.join(os.tmpdir(), 'calibration-audit-workspace-'));
-    return new Workspace(root);
+    return new Workspace(root, maxBytes);
+  }
+
+  /** Bytes the uploads hold now. */
+  get usedBytes(): number {
+    let total = 0;
+    for (const bytes of this.#bytes.values()) total += bytes;
+    return total;
+  }
+
+  /**
+   * Counts `bytes` more for upload `uploadId`; an InputError naming `name` when the workspace would
+   * then hold more than its limit (the caller deletes the partial file).
+   */
+  take(uploadId: string, name: string, bytes: number): void {
+    if (this.usedBytes + bytes > this.maxBytes) {
+      throw new InputError(
+        name,
+        `would take the uploads past ${formatBytes(this.maxBytes)}; close audits you no longer need, or restart the host, and drop it again.`,
+      );
+    }
+    this.#bytes.set(uploadId, (this.#bytes.get(uploadId) ?? 0) + bytes);
+  }
+
+  /** Gives back bytes counted for a file that was then deleted (a refused or broken upload). */
+  give(uploadId: string, bytes: number): void {
+    const left = (this.#bytes.get(uploadId) ?? 0) - bytes;
+    if (left > 0) this.#bytes.set(uploadId, left);
+    else this.#bytes.delete(uploadId);
+  }
+
+  /**
+   * Deletes finished uploads that are no longer needed: not among the KEEP_RECENT_UPLOADS newest, and
+   * holding none of `inUse` (the inputs of running tasks and of reports the service keeps).
+   * Returns the upload ids deleted.
+   */
+  async prune(inUse: readonly string[]): Promise<string[]> {
+    const deletable = this.#finished.slice(0, -KEEP_RECENT_UPLOADS).filter((uploadId) => {
+      const folder = this.uploadFolder(uploadId);
+      return !inUse.some((p) => p === folder || p.startsWith(folder + path.sep));
+    });
+    for (const uploadId of deletable) {
+      await rm(this.uploadFolder(uploadId), { recursive: true, force: true });
+      this.#bytes.delete(uploadId);
+      this.#finished.splice(this.#finished.indexOf(uploadId), 1);
+    }
+    return deletable;
   }
 
   /** The file path for `relativePath` inside upload `uploadId`, with its folders created. */
@@ -45,6 +103,12 @@ export class Workspace {
    * one folder), a test set's lone file (a CSV, say), or the upload itself when several things were dropped.
    */
   async finish(uploadId: string, purpose: InputPurpose): Promise<InputRef> {
+    const input = await this.describe(uploadId, purpose);
+    if (!this.#finished.includes(uploadId)) this.#finished.push(uploadId);
+    return input;
+  }
+
+  private async describe(uploadId: string, purpose: InputPurpose): Promise<InputRef> {
     let folder = this.uploadFolder(uploadId);
     let label = `${purpose === 'model' ? 'model' : 'test set'} upload`;
     for (;;) {
@@ -94,6 +158,12 @@ export class Workspace {
       throw new InputError('drop', 'has an invalid upload id.');
     return path.join(this.root, uploadId);
   }
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes >= 2 ** 30) return `${+(bytes / 2 ** 30).toFixed(1)} GiB`;
+  if (bytes >= 2 ** 20) return `${+(bytes / 2 ** 20).toFixed(1)} MiB`;
+  return `${bytes} bytes`;
 }
 
 function escapeRegExp(text: string): string {

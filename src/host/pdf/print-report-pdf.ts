@@ -78,6 +78,10 @@ export async function printReportPdf(options: PrintReportOptions): Promise<void>
       createAppService({ engine, demo: demoInputs(RESOURCES_DIR), emit, stagingDir }),
   });
   try {
+    // The report's own inputs (the command line's --model and --data) are what its thumbnails read.
+    for (const input of [options.model, options.testSet]) {
+      if (input) await host.service.grants.grant(input.path);
+    }
     const reportId = host.service.registerReport({
       audit: options.audit,
       finetune: options.finetune ?? null,

@@ -77,7 +77,9 @@ describe('mapLabelsToClasses', () => {
     const error = thrown(() =>
       mapLabelsToClasses(labels, { classNames: null, numClasses: 10 }, '/d', auto),
     );
-    expect(error.problem).toBe('class-count mismatch: the test set has 12 classes, the model 10');
+    expect(error.problem).toBe(
+      'class-count mismatch: the test set has 12 classes, the model 10 (labels found: "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11")',
+    );
   });
 
   it('numbers folder names in sorted order when the model has no names', () => {

@@ -48,4 +48,30 @@ describe('readCsvRecords', () => {
     expect(chunks.length).toBeGreaterThan(5);
     expect(chunks.flat().length).toBe(5000);
   });
+
+  it('refuses binary data at the chunk it appears in, naming the byte and the line', async () => {
+    const text = `a,b\n${'1,2\n'.repeat(30_000)}`;
+    const path = await writeFileDeep(join(dir, 'nul.csv'), `${text}3,\u00004\n5,6\n`);
+    await expect(collect(readCsvRecords(path))).rejects.toThrow(
+      `nul.csv: holds binary data (a NUL byte at byte ${text.length + 2}, line `,
+    );
+  });
+
+  it('keeps a record split across many chunks whole, in linear time', async () => {
+    const long = 'x'.repeat(3_000_000);
+    const path = await writeFileDeep(join(dir, 'long.csv'), `h1,h2\n"${long}",2\n3,4\n`);
+    const records = (await collect(readCsvRecords(path))).flat();
+    expect(records.map((r) => [r.fields[0].length, r.fields[1], r.line])).toEqual([
+      [2, 'h2', 1],
+      [3_000_000, '2', 2],
+      [1, '4', 3],
+    ]);
+  });
+
+  it('refuses a line longer than any CSV record without holding the file', async () => {
+    const path = await writeFileDeep(join(dir, 'one-line.csv'), `h\n${'9'.repeat(17 * 2 ** 20)}`);
+    await expect(collect(readCsvRecords(path))).rejects.toThrow(
+      /one-line\.csv: line 2 is too long to be a CSV record/,
+    );
+  });
 });

@@ -42,6 +42,8 @@ describe('CSV test sets', () => {
       sampleCount: 3,
       countsPerClass: [2, 0, 1],
       skipped: [],
+      // The feature columns fed to the model, in file order, around the label column.
+      featureColumns: ['a', 'b', 'c'],
     });
     const [batch] = await collect(ds.batches(10));
     expect(batch.ids).toEqual(['row:1', 'row:2', 'row:3']);
@@ -114,7 +116,24 @@ describe('CSV test sets', () => {
     const tooMany = await csv('many.csv', 'label,a,b,c\n0,1,2,3\n1,1,2,3\n2,1,2,3\n3,1,2,3\n');
     expect(
       (await inputError(openDataset(tooMany, { ...features3, classNames: null }))).problem,
-    ).toBe('class-count mismatch: the test set has 4 classes, the model 3');
+    ).toBe(
+      'class-count mismatch: the test set has 4 classes, the model 3 (labels found: "0", "1", "2", "3")',
+    );
+    // Mixed label types (0/1 and benign/malignant) are named, both kinds.
+    const mixed = await csv(
+      'mixed.csv',
+      'label,a,b,c\n0,1,2,3\n1,1,2,3\nbenign,1,2,3\nmalignant,1,2,3\n',
+    );
+    expect(
+      (await inputError(openDataset(mixed, { ...features3, numClasses: 2, classNames: null })))
+        .problem,
+    ).toBe(
+      'class-count mismatch: the test set has 4 classes, the model 2 (labels found: "0", "1", "benign", "malignant"); the labels mix class numbers ("0", "1") and names ("benign", "malignant"): use one kind',
+    );
+    const mixedNamed = await csv('mixed-named.csv', 'label,a,b,c\n0,1,2,3\nsetosa,1,2,3\n');
+    expect((await inputError(openDataset(mixedNamed, features3))).problem).toMatch(
+      /^row 1: label "0" is not one of the model's classes \(.*\); the labels mix class numbers \("0"\) and names \("setosa"\): use one kind$/,
+    );
     const headerOnly = await csv('header.csv', 'label,a,b,c\n');
     expect((await inputError(openDataset(headerOnly, features3))).problem).toMatch(/empty/);
     const nothing = await csv('nothing.csv', '');

@@ -65,4 +65,38 @@ describe('detectDatasetFormat', () => {
     const bin = await writeFileDeep(join(dir, 'blob.bin'), Buffer.from([1, 0, 2, 0, 3]));
     await expect(detectDatasetFormat(bin)).rejects.toThrow(/is not a test set this app reads/);
   });
+
+  it('refuses binary content named .csv by its content, not its name', async () => {
+    const zip = await writeFileDeep(
+      join(dir, 'model.csv'),
+      Buffer.from('PK\x03\x04rest', 'latin1'),
+    );
+    await expect(detectDatasetFormat(zip)).rejects.toThrow(
+      `${zip}: is a ZIP archive (a .keras file, say), so it is not a test set this app reads (whatever its name): expected`,
+    );
+    const utf16 = await writeFileDeep(
+      join(dir, 'u16.csv'),
+      Buffer.from('label,x\n1,2\n', 'utf16le'),
+    );
+    await expect(detectDatasetFormat(utf16)).rejects.toThrow(
+      /u16\.csv: holds binary data \(a NUL byte at byte 1\), or text saved as UTF-16, so it is not a test set/,
+    );
+  });
+
+  it('refuses a 2 GB sparse file named .csv from its first bytes, without reading it', async () => {
+    const big = join(dir, 'huge.csv');
+    const { open } = await import('node:fs/promises');
+    const handle = await open(big, 'w');
+    await handle.truncate(2 * 2 ** 30);
+    await handle.close();
+    const error = await openDataset(big, {
+      input: { kind: 'features', size: 3 },
+      numClasses: 2,
+      classNames: null,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).message).toBe(
+      `${big}: holds binary data (a NUL byte at byte 0), or text saved as UTF-16, so it is not a test set this app reads (whatever its name): expected a folder of class subfolders, a CSV file or an IDX file`,
+    );
+  });
 });

@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { detectDatasetFormat, openDataset } from '../../../src/engine/data/index.js';
-import { GRAY_28 } from './fixtures.js';
+import { collect, GRAY_28, makeTempDir } from './fixtures.js';
 
 const DIR = '/usr/share/datasets/fashion-mnist';
 const T10K_IMAGES = join(DIR, 't10k-images-idx3-ubyte.gz');
@@ -58,5 +60,40 @@ describe('the real Fashion-MNIST files', () => {
     expect(count).toBe(60000);
     // Holding every sample would take 60000 × 784 × 4 bytes = 188 MB.
     expect(peak).toBeLessThan(80 * 2 ** 20);
+  });
+
+  it('gives the model the same inputs from PNGs written from the IDX file as from the IDX file', async () => {
+    const n = 1000;
+    const bytes = gunzipSync(readFileSync(T10K_IMAGES)).subarray(16, 16 + n * 784);
+    const labels = gunzipSync(readFileSync(join(DIR, 't10k-labels-idx1-ubyte.gz'))).subarray(8);
+    const { dir, cleanup } = await makeTempDir();
+    try {
+      for (let k = 0; k < 10; k++) await mkdir(join(dir, String(k)));
+      const ids: string[] = [];
+      for (let i = 0; i < n; i++) {
+        const id = `${labels[i]}/${String(i).padStart(5, '0')}.png`;
+        ids.push(id);
+        const raw = { width: 28, height: 28, channels: 1 } as const;
+        await sharp(bytes.subarray(i * 784, (i + 1) * 784), { raw })
+          .png()
+          .toFile(join(dir, id));
+      }
+      const folder = await openDataset(dir, options);
+      expect(folder.info.sampleCount).toBe(n);
+      const [batch] = await collect(folder.batches(n));
+      // The folder is read in path order; put the IDX inputs in that order.
+      const order = batch.ids.map((id) => ids.indexOf(id));
+      const want = new Float32Array(n * 784);
+      order.forEach((i, j) =>
+        want.set(
+          Float32Array.from(bytes.subarray(i * 784, (i + 1) * 784), (v) => v / 255),
+          j * 784,
+        ),
+      );
+      expect(batch.x).toEqual(want);
+      expect([...batch.labels]).toEqual(order.map((i) => labels[i]));
+    } finally {
+      await cleanup();
+    }
   });
 });

@@ -197,7 +197,7 @@ describe('IDX test sets', () => {
     const labels = Array.from({ length: 12 }, (_, i) => i);
     const twelve = await writeIdxPair(join(dir, 'twelve'), 'a', idxPair(labels, 2, 3), false);
     expect((await inputError(openDataset(twelve.images, tiny))).problem).toBe(
-      'class-count mismatch: the test set has 12 classes, the model 10',
+      'class-count mismatch: the test set has 12 classes, the model 10 (labels found: "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11")',
     );
   });
 

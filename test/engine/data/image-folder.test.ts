@@ -1,6 +1,7 @@
-import { readdir, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
+import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDataset } from '../../../src/engine/data/index.js';
 import { InputError } from '../../../src/engine/input-error.js';
@@ -47,9 +48,16 @@ describe('image folders', () => {
     expect(ds.info).toMatchObject({
       path: dir,
       format: 'image-folder',
-      sampleCount: 4,
-      countsPerClass: [1, 3],
+      sampleCount: 5,
+      countsPerClass: [2, 3],
     });
+    // Opening checks headers; the corrupt PNG's header is intact, its pixel data is not.
+    const skippedAtOpen = ds.info.skipped.map((s) => s.file);
+    expect(skippedAtOpen.sort()).toEqual(['dog/huge.png', 'dog/text.png']);
+
+    const [batch, ...rest] = await collect(ds.batches(10));
+    expect(rest).toEqual([]);
+    expect(ds.info).toMatchObject({ sampleCount: 4, countsPerClass: [1, 3] });
     const skipped = Object.fromEntries(ds.info.skipped.map((s) => [s.file, s.reason]));
     expect(Object.keys(skipped).sort()).toEqual([
       'dog/corrupt.png',
@@ -57,11 +65,8 @@ describe('image folders', () => {
       'dog/text.png',
     ]);
     expect(skipped['dog/corrupt.png']).toMatch(/corrupt PNG/);
-    expect(skipped['dog/text.png']).toMatch(/not a PNG or JPEG/);
+    expect(skipped['dog/text.png']).toMatch(/not an image this app reads/);
     expect(skipped['dog/huge.png']).toMatch(/too large.*100000×100000/);
-
-    const [batch, ...rest] = await collect(ds.batches(10));
-    expect(rest).toEqual([]);
     expect(batch.count).toBe(4);
     expect(batch.ids).toEqual(['cat/gray.png', 'cat/rgb.png', 'cat/rgba.png', 'dog/photo.jpg']);
     expect([...batch.labels]).toEqual([1, 1, 1, 0]);
@@ -69,7 +74,7 @@ describe('image folders', () => {
     const pixel = (i: number) => [...batch.x.subarray(i * 48, i * 48 + 3)];
     expect(pixel(0)).toEqual([0.2, 0.2, 0.2].map(Math.fround)); // gray 51 replicated
     expect(pixel(1)).toEqual([1, 0, 0]);
-    expect(pixel(2)).toEqual([1, 1, 1]); // transparent over white
+    expect(pixel(2)).toEqual([0, 0, 0]); // alpha dropped, as PIL's convert('RGB')
     const [r, g, b] = pixel(3);
     expect(r).toBeLessThan(0.05);
     expect(g).toBeLessThan(0.05);
@@ -163,7 +168,7 @@ describe('image folders', () => {
     await expect(
       openDataset(dir, { input: gray4, classNames: null, numClasses: 2 }),
     ).rejects.toThrow(
-      /has no readable images: all 1 were skipped \(0\/bad\.png: not a PNG or JPEG/,
+      /has no readable images: all 1 were skipped \(0\/bad\.png: not an image this app reads/,
     );
   });
 
@@ -295,5 +300,66 @@ describe('image folders', () => {
       'c1/3.png',
     ]);
     expect(batches[2].x[0]).toBe(30);
+  });
+
+  it('reads GIF, WebP, TIFF and AVIF photos; names BMP and HEIC it cannot read', async () => {
+    const photo = sharp(join(import.meta.dirname, '../../fixtures/photos/coffee.jpg'));
+    await writeFileDeep(join(dir, 'a/1.gif'), await photo.clone().gif().toBuffer());
+    await writeFileDeep(join(dir, 'a/2.webp'), await photo.clone().webp().toBuffer());
+    await writeFileDeep(join(dir, 'b/3.tif'), await photo.clone().tiff().toBuffer());
+    await writeFileDeep(join(dir, 'b/4.avif'), await photo.clone().avif().toBuffer());
+    await writeFileDeep(
+      join(dir, 'b/5.bmp'),
+      Buffer.from('424d460000000000000036000000280000000200000002000000010018000000', 'hex'),
+    );
+    const ds = await openDataset(dir, { input: rgb4, classNames: ['a', 'b'], numClasses: 2 });
+    expect(ds.info.sampleCount).toBe(4);
+    expect(ds.info.skipped).toEqual([
+      { file: 'b/5.bmp', reason: expect.stringMatching(/BMP image.*convert it to PNG/) },
+    ]);
+    const [batch] = await collect(ds.batches(8));
+    expect(batch.ids).toEqual(['a/1.gif', 'a/2.webp', 'b/3.tif', 'b/4.avif']);
+    expect(batch.pixels?.data.length).toBe(4 * 48);
+  });
+
+  it('decodes pixels once, in the batches: a file broken past its header is skipped there', async () => {
+    const jpeg = await readFile(join(import.meta.dirname, '../../fixtures/photos/chelsea.jpg'));
+    await writeFileDeep(join(dir, 'a/1.jpg'), jpeg);
+    await writeFileDeep(join(dir, 'a/2.jpg'), jpeg.subarray(0, jpeg.length - 4000));
+    await writeFileDeep(join(dir, 'b/3.jpg'), jpeg);
+    const ds = await openDataset(dir, { input: rgb4, classNames: ['a', 'b'], numClasses: 2 });
+    // Opening read the header only, which is intact.
+    expect(ds.info).toMatchObject({ sampleCount: 3, countsPerClass: [2, 1], skipped: [] });
+    const batches = await collect(ds.batches(2));
+    expect(batches.map((b) => b.ids)).toEqual([['a/1.jpg'], ['b/3.jpg']]);
+    expect(batches[0].skipped).toEqual([
+      { file: 'a/2.jpg', reason: expect.stringMatching(/^corrupt JPEG: .*premature end/i) },
+    ]);
+    expect(ds.info).toMatchObject({ sampleCount: 2, countsPerClass: [1, 1] });
+    expect(ds.info.skipped.map((s) => s.file)).toEqual(['a/2.jpg']);
+    // A second pass leaves it out without counting it twice.
+    const again = await collect(ds.batches(8));
+    expect(again[0].ids).toEqual(['a/1.jpg', 'b/3.jpg']);
+    expect(ds.info.sampleCount).toBe(2);
+  });
+
+  it('reports files found and read while a folder is opened', async () => {
+    for (let i = 0; i < 40; i++)
+      await writeFileDeep(
+        join(dir, `c${i % 2}/${i}.png`),
+        grayPng(4, 4, () => i),
+      );
+    await writeFileDeep(join(dir, 'c0/notes.txt'), 'not an image');
+    const seen: { found: number; read: number }[] = [];
+    await openDataset(dir, {
+      input: gray4,
+      classNames: null,
+      numClasses: 2,
+      onProgress: (p) => seen.push(p),
+    });
+    expect(seen[0]).toEqual({ found: 41, read: 0 });
+    expect(seen.at(-1)).toEqual({ found: 41, read: 41 });
+    for (let i = 1; i < seen.length; i++)
+      expect(seen[i].read).toBeGreaterThanOrEqual(seen[i - 1].read);
   });
 });

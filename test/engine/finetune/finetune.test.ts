@@ -119,6 +119,27 @@ describe('runFinetune: the split', () => {
     expect(document.arms.control.alpha).toBe(0);
     expect(document.arms.temperature.temperature).toBeGreaterThan(0);
     expect(document.deltas.temperature.accuracy.value).toBe(0);
+    // Every registered calibrator that applies to 3 classes ran as a post-hoc arm (no Platt).
+    expect(document.settings.calibrators).toEqual([
+      'temperature',
+      'vector',
+      'matrix',
+      'dirichlet',
+      'histogram',
+      'isotonic',
+    ]);
+    for (const id of document.settings.calibrators!) {
+      const arm = document.arms[id]!;
+      expect(arm.calibrator?.id).toBe(id);
+      expect(arm.bins.reduce((s, b) => s + b.count, 0)).toBe(100);
+      expect(document.deltas[id]!.ece.value).toBeCloseTo(
+        arm.metrics.ece.value - document.arms.original.metrics.ece.value,
+        12,
+      );
+    }
+    expect(document.arms.platt).toBeUndefined();
+    expect(document.best?.nll.arm).toBeDefined();
+    expect(document.tradeOffs.join(' ')).toMatch(/Best on NLL: .*; best on ECE: /);
     expect(document.optimumLogitGap.value).toBeCloseTo(Math.log((0.9 + 0.1 / 3) / (0.1 / 3)), 10);
     expect(document.history.map((h) => `${h.arm}:${h.epoch}`)).toEqual([
       'control:1',

@@ -44,7 +44,7 @@ beforeAll(async () => {
 
 async function train(layers: string, epochs = 2, signal?: AbortSignal) {
   const loaded = await loadModel(folder);
-  const model = loaded.model as tf.LayersModel;
+  const model = loaded.trainable!.model;
   const before = {
     features: layerWeights(model, 'features'),
     norm: layerWeights(model, 'norm'),
@@ -86,7 +86,7 @@ describe('layer selection', () => {
 
   it('selects the last layers with weights, counting BatchNormalization as one', async () => {
     const loaded = await loadModel(folder);
-    const model = loaded.model as tf.LayersModel;
+    const model = loaded.trainable!.model;
     expect(innermostLayers(model).map((l) => l.name)).toEqual(['features', 'norm', 'relu', 'head']);
     const head = prepareTrainableModel(model, { kind: 'head' });
     expect(head.trainableLayers).toEqual(['head']);
@@ -111,7 +111,7 @@ describe('frozen BatchNormalization', () => {
     // The problem the patch solves: training = true updates moving mean/variance even when the
     // layer is frozen (unlike Keras 2+).
     const loaded = await loadModel(folder);
-    const model = loaded.model as tf.LayersModel;
+    const model = loaded.trainable!.model;
     model.getLayer('norm').trainable = false;
     const before = layerWeights(model, 'norm');
     tf.tidy(() => {
@@ -142,7 +142,7 @@ describe('training loop', () => {
   it('disposes every intermediate tensor', async () => {
     const loaded = await loadModel(folder);
     const before = tf.memory().numTensors;
-    const trainable = prepareTrainableModel(loaded.model as tf.LayersModel, { kind: 'all' });
+    const trainable = prepareTrainableModel(loaded.trainable!.model, { kind: 'all' });
     await trainModel({
       trainable,
       head: 'softmax',

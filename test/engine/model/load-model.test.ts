@@ -145,6 +145,28 @@ describe('loadModel on bad input', () => {
     );
   });
 
+  it('names a model.json that is not JSON by what it is, never with its bytes', async () => {
+    for (const [name, bytes, pattern] of [
+      [
+        'keras-zip',
+        Buffer.from('PK\x03\x04\x14\x00\x00\x00config.json', 'latin1'),
+        /not JSON: it is a Keras 3 model archive/,
+      ],
+      [
+        'hdf5',
+        Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0xff]),
+        /not JSON: it is an HDF5 file/,
+      ],
+    ] as const) {
+      const { folder } = await freshModel(`binary-${name}`);
+      await writeFile(modelFile(folder), bytes);
+      const error = (await loadModel(folder).catch((e: unknown) => e)) as InputError;
+      expect(error).toBeInstanceOf(InputError);
+      expect(error.message).toMatch(pattern);
+      expect(error.message).toMatch(/^[\x20-\x7e]+$/);
+    }
+  });
+
   it('reports JSON that is not a model', async () => {
     const { folder } = await freshModel('not-model');
     await writeFile(modelFile(folder), JSON.stringify({ hello: 'world' }));

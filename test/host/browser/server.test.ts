@@ -5,7 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineClient } from '../../../src/engine/worker/engine-client';
 import { createAppService } from '../../../src/host/app-service';
 import { demoInputs } from '../../../src/host/demo-inputs';
-import { startBrowserHost, type BrowserHost } from '../../../src/host/browser/server';
+import {
+  MAX_CONCURRENT_UPLOADS,
+  SECURITY_HEADERS,
+  startBrowserHost,
+  type BrowserHost,
+} from '../../../src/host/browser/server';
 import { RESOURCES_DIR } from '../../../src/engine/demo';
 import { tempDir } from '../../helpers/temp-dir';
 import { saveTinyModel } from '../../helpers/tiny-models';
@@ -179,5 +184,265 @@ describe('browser host', () => {
     expect(error.message).toBe(
       "broken/model.json: names the weight file '../../secret.bin', which is outside the model folder; refused.",
     );
+  });
+
+  it('sends the framing, sniffing and CSP headers on every response', async () => {
+    const responses = {
+      page: await send('GET', '/'),
+      missing: await send('GET', '/no-such-file.js'),
+      badPercent: await send('GET', '/%'),
+      forbiddenHost: await send('GET', '/', { headers: { Host: 'evil.example' } }),
+      noToken: await send('POST', '/api/call/demo', { body: '[]' }),
+      call: await send('POST', '/api/call/demo', { headers: auth(), body: '[]' }),
+      badJson: await send('POST', '/api/call/demo', { headers: auth(), body: '[' }),
+      notFound: await send('GET', '/api/nothing', { headers: auth() }),
+      upload: await send('PUT', '/api/upload/abcdefgh9999?path=..', {
+        headers: { 'X-Token': host.token },
+        body: 'x',
+      }),
+    };
+    for (const [name, response] of Object.entries(responses)) {
+      expect(response.headers['x-frame-options'], name).toBe('DENY');
+      expect(response.headers['x-content-type-options'], name).toBe('nosniff');
+      expect(response.headers['content-security-policy'], name).toMatch(/frame-ancestors 'none'/);
+      expect(response.headers['content-security-policy'], name).toMatch(/script-src 'self'/);
+    }
+    expect(SECURITY_HEADERS['X-Frame-Options']).toBe('DENY');
+  });
+
+  it('answers client mistakes with a 4xx and a message, never a 500', async () => {
+    const percent = await send('GET', '/%');
+    expect(percent.status).toBe(400);
+    expect(percent.body).toMatch(/percent-encoding/);
+    const cases: [string, string][] = [
+      ['demo', '{"not": "json'],
+      ['demo', '{"a": 1}'],
+      ['inspectModel', '[]'],
+      ['inspectModel', '[null]'],
+      ['inspectModel', '[{"label": "x"}]'],
+      ['inspectTestSet', '[{"path": "/x"}, 7]'],
+      ['renameAudit', '[1, 42]'],
+      ['renameAudit', '["1", "name"]'],
+      ['openSavedAudit', '[null]'],
+      ['compareAudits', '[1]'],
+      ['startAudit', '[{"model": {"path": "/x"}}]'],
+      ['startAudit', '[{"model": {"path": "/x"}, "testSet": {"path": "/y"}, "bins": "15"}]'],
+      ['startFinetune', '[{"model": {"path": "/x"}, "testSet": {"path": "/y"}}]'],
+      ['cancelAudit', '[{}]'],
+      ['finishUpload', '["abcdefgh1234", "weights"]'],
+      ['historyStatus', '[1, 2]'],
+    ];
+    for (const [call, body] of cases) {
+      const response = await send('POST', `/api/call/${call}`, { headers: auth(), body });
+      expect(response.status, `${call} ${body}`).toBe(400);
+      const error = JSON.parse(response.body).error;
+      expect(error.kind).toBe('input');
+      expect(error.message, `${call} ${body}`).toMatch(/^request: /);
+    }
+  });
+
+  it('opens only its uploads and the demo: any other path is refused without quoting it', async () => {
+    const secret = path.join(modelDir, '..', 'secret.csv');
+    await writeFile(secret, 'root:x:0:0:root:/root:/bin/bash\n');
+    for (const [call, args] of [
+      [
+        'inspectTestSet',
+        [
+          { path: secret, label: 's' },
+          { path: modelDir, label: 'm' },
+        ],
+      ],
+      ['inspectModel', [{ path: '/etc/hostname', label: 'h' }]],
+      ['inspectModel', [{ path: modelDir, label: 'm' }]],
+      ['thumbnail', [{ path: '/etc/passwd', label: 'p' }, { path: modelDir, label: 'm' }, 'x']],
+      [
+        'startAudit',
+        [{ model: { path: modelDir, label: 'm' }, testSet: { path: secret, label: 's' } }],
+      ],
+    ] as const) {
+      const response = await send('POST', `/api/call/${call}`, {
+        headers: auth(),
+        body: JSON.stringify(args),
+      });
+      expect(response.status, call).toBe(400);
+      const error = JSON.parse(response.body).error;
+      expect(error.message, call).toMatch(/was not opened in this window.*refused\.$/);
+      expect(response.body).not.toMatch(/root:x/);
+      expect(error.message.split('\n')).toHaveLength(1);
+    }
+    // The demo stays open to everyone with the token.
+    const demo = JSON.parse(
+      (await send('POST', '/api/call/demo', { headers: auth(), body: '[]' })).body,
+    ).value;
+    const inspected = await send('POST', '/api/call/inspectModel', {
+      headers: auth(),
+      body: JSON.stringify([demo.model]),
+    });
+    expect(inspected.status).toBe(200);
+    // A path that climbs out of the workspace through '..' is not inside it.
+    const escape = await send('POST', '/api/call/inspectModel', {
+      headers: auth(),
+      body: JSON.stringify([
+        { path: path.join(path.dirname(demo.model.path), '..', '..', 'package.json'), label: 'x' },
+      ]),
+    });
+    expect(escape.status).toBe(400);
+  });
+});
+
+describe('browser host limits', () => {
+  let small: BrowserHost;
+  const logged: string[] = [];
+
+  beforeAll(async () => {
+    small = await startBrowserHost({
+      rendererDir,
+      maxUploadBytes: 2000,
+      log: (message) => logged.push(message),
+      createService: (emit, stagingDir) => {
+        const service = createAppService({
+          engine,
+          demo: demoInputs(RESOURCES_DIR),
+          stagingDir,
+          emit,
+        });
+        // A real fault inside the service (not the caller's mistake).
+        service.historyStatus = () => Promise.reject(new Error('the disk went away'));
+        return service;
+      },
+    });
+  });
+  afterAll(() => small.close());
+
+  const put = (uploadId: string, name: string, body: Buffer | string) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port: small.port,
+          method: 'PUT',
+          path: `/api/upload/${uploadId}?path=${encodeURIComponent(name)}`,
+          headers: { 'X-Token': small.token },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  const finish = (uploadId: string) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port: small.port,
+          method: 'POST',
+          path: '/api/call/finishUpload',
+          headers: { 'X-Token': small.token },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.end(JSON.stringify([uploadId, 'testSet']));
+    });
+
+  it('answers a real fault with a 500, and logs it', async () => {
+    const response = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port: small.port,
+          method: 'POST',
+          path: '/api/call/historyStatus',
+          headers: { 'X-Token': small.token },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.end('[]');
+    });
+    expect(response.status).toBe(500);
+    expect(JSON.parse(response.body).error).toEqual({
+      kind: 'internal',
+      message: 'the disk went away',
+    });
+    expect(logged.splice(0)).toEqual([
+      'calibration-audit serve: internal error: the disk went away',
+    ]);
+  });
+
+  it('refuses an upload that would take the workspace past its limit, and keeps nothing of it', async () => {
+    expect((await put('limit00000001', 'a.csv', 'x'.repeat(1200))).status).toBe(200);
+    const refused = await put('limit00000002', 'b.csv', 'y'.repeat(1200));
+    expect(refused.status).toBe(400);
+    expect(JSON.parse(refused.body).error.message).toMatch(
+      /^b\.csv: would take the uploads past 2000 bytes; /,
+    );
+    // The refused bytes are not counted: a small file still fits.
+    expect((await put('limit00000003', 'c.csv', 'z'.repeat(600))).status).toBe(200);
+    expect(logged).toEqual([]);
+  });
+
+  it('takes at most MAX_CONCURRENT_UPLOADS uploads at once, and says so (429) beyond', async () => {
+    const open = Array.from({ length: MAX_CONCURRENT_UPLOADS }, (_, i) => {
+      const req = request({
+        host: '127.0.0.1',
+        port: small.port,
+        method: 'PUT',
+        path: `/api/upload/busy000000${i}?path=f.csv`,
+        headers: { 'X-Token': small.token, 'Transfer-Encoding': 'chunked' },
+      });
+      const done = new Promise<number>((resolve, reject) => {
+        req.on('response', (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+      });
+      req.write('l');
+      return { req, done };
+    });
+    // Each is being received once the host has read its headers.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const refused = await put('busy00000099', 'g.csv', 'x');
+    expect(refused.status).toBe(429);
+    expect(JSON.parse(refused.body).error).toEqual({
+      kind: 'busy',
+      message: `${MAX_CONCURRENT_UPLOADS} uploads are already being received; send this file when one has finished.`,
+    });
+    for (const { req } of open) req.end('abel\n');
+    expect(await Promise.all(open.map((o) => o.done))).toEqual(
+      new Array(MAX_CONCURRENT_UPLOADS).fill(200),
+    );
+    expect((await put('busy00000098', 'h.csv', 'x')).status).toBe(200);
+  });
+
+  it('deletes uploads nothing needs any more, keeping the newest', async () => {
+    const ids = Array.from({ length: 7 }, (_, i) => `prune0000000${i}`);
+    const refs: { path: string }[] = [];
+    for (const id of ids) {
+      expect((await put(id, 'd.csv', 'label\n1\n')).status).toBe(200);
+      refs.push(JSON.parse((await finish(id)).body).value);
+    }
+    const { existsSync } = await import('node:fs');
+    const kept = refs.map((ref) => existsSync(ref.path));
+    expect(kept).toEqual([false, false, false, true, true, true, true]);
   });
 });

@@ -1,4 +1,10 @@
-import type { DatasetSummary, ModelSummary, OutputKind } from '../../../shared/audit-document';
+import type {
+  BackendName,
+  DatasetSummary,
+  ModelSummary,
+  OutputKind,
+} from '../../../shared/audit-document';
+import { MODEL_FORMAT_LABELS } from '../../../shared/model-formats';
 import type { VerdictKind } from '../../../core/types';
 
 /** What a model's output is, in words (users mix up logits and probabilities). */
@@ -17,8 +23,15 @@ export function describeOutput(kind: OutputKind): string {
   }
 }
 
+/** Each engine backend in words; a record, so a new backend does not compile without a label. */
+export const BACKEND_LABELS: Record<BackendName, string> = {
+  tensorflow: 'native TensorFlow',
+  wasm: 'WebAssembly',
+  cpu: 'plain JS',
+};
+
 export function modelFormatLabel(format: ModelSummary['format']): string {
-  return format === 'layers' ? 'TF.js layers model' : 'TF.js graph model';
+  return MODEL_FORMAT_LABELS[format];
 }
 
 export function formatLabel(format: DatasetSummary['format']): string {

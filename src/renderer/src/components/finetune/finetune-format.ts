@@ -1,15 +1,46 @@
 import { symbol, symbolCircle, symbolDiamond, symbolSquare, symbolTriangle } from 'd3';
 import type { MetricEstimate, MetricName } from '../../../../core/types';
-import type { FinetuneArmName } from '../../../../shared/finetune-document';
+import {
+  armNamesOf,
+  FINETUNE_ARM_ORDER,
+  type FinetuneArmName,
+  type FinetuneDocument,
+} from '../../../../shared/finetune-document';
 import { DASH, decimal, isFiniteNumber, percent } from '../../lib/format';
 
 /** The arms in the order every table, legend and chart shows them. */
-export const ARM_ORDER: readonly FinetuneArmName[] = [
-  'original',
-  'control',
-  'smoothed',
-  'temperature',
-];
+export const ARM_ORDER: readonly FinetuneArmName[] = FINETUNE_ARM_ORDER;
+
+/** The arms a document holds, in `ARM_ORDER` (older documents: the first four). */
+export function armsOf(doc: FinetuneDocument): FinetuneArmName[] {
+  return armNamesOf(doc.arms);
+}
+
+/** Titles of every arm a document holds (an arm it lacks gets its plain name). */
+export function armTitles(doc: FinetuneDocument): Record<FinetuneArmName, string> {
+  return Object.fromEntries(
+    ARM_ORDER.map((name) => {
+      const arm = doc.arms[name];
+      return [name, arm ? armTitle(name, arm.alpha, arm.temperature, arm.calibrator?.name) : name];
+    }),
+  ) as Record<FinetuneArmName, string>;
+}
+
+/**
+ * Which arms the overlaid charts show at first: the original, the fine-tunes, temperature
+ * scaling and the best arms on NLL and ECE; the legend shows the rest on request.
+ */
+export function initialVisibility(doc: FinetuneDocument): Record<FinetuneArmName, boolean> {
+  const shown = new Set<FinetuneArmName>(['original', 'control', 'smoothed', 'temperature']);
+  if (doc.best) {
+    shown.add(doc.best.nll.arm);
+    shown.add(doc.best.ece.arm);
+  }
+  return Object.fromEntries(ARM_ORDER.map((name) => [name, shown.has(name)])) as Record<
+    FinetuneArmName,
+    boolean
+  >;
+}
 
 /** Marker shapes, so that the arms differ by more than colour. */
 export type MarkerShape = 'circle' | 'square' | 'diamond' | 'triangle';
@@ -27,6 +58,12 @@ export const ARM_STYLE: Record<FinetuneArmName, ArmStyle> = {
   control: { color: 'var(--arm-control)', shape: 'square' },
   smoothed: { color: 'var(--arm-smoothed)', shape: 'diamond' },
   temperature: { color: 'var(--arm-temperature)', shape: 'triangle', dash: '2 3' },
+  vector: { color: 'var(--arm-vector)', shape: 'triangle', dash: '4 2' },
+  matrix: { color: 'var(--arm-matrix)', shape: 'square', dash: '4 2' },
+  dirichlet: { color: 'var(--arm-dirichlet)', shape: 'diamond', dash: '4 2' },
+  platt: { color: 'var(--arm-platt)', shape: 'circle', dash: '4 2' },
+  histogram: { color: 'var(--arm-histogram)', shape: 'square', dash: '1 2' },
+  isotonic: { color: 'var(--arm-isotonic)', shape: 'circle', dash: '1 2' },
 };
 
 /** An alpha as typed: 0.1 → "0.1", 0.05 → "0.05" (never "0.1000"). */
@@ -40,6 +77,7 @@ export function armTitle(
   name: FinetuneArmName,
   alpha: number | null,
   temperature: number | null,
+  calibratorName?: string,
 ): string {
   switch (name) {
     case 'original':
@@ -50,6 +88,10 @@ export function armTitle(
       return `Smoothed, α = ${alphaText(alpha)}`;
     case 'temperature':
       return `Temperature, T = ${decimal(temperature, 3)}`;
+    default: {
+      const text = calibratorName ?? name;
+      return text.charAt(0).toUpperCase() + text.slice(1);
+    }
   }
 }
 
