@@ -268,6 +268,8 @@ describe('an audit and a fine-tune the history could not take', () => {
 
 describe('a score file audited on its own', () => {
   const scores = { path: path.resolve('test/fixtures/scores/parts'), label: 'parts' };
+  // As if dropped: the service opens only what was granted.
+  beforeAll(() => grants.grant(path.resolve('test/fixtures/scores')));
 
   it('is told from a model and a test set by its name and first bytes', async () => {
     expect(await service.scoreFileFormat(scores)).toBe('parquet');
