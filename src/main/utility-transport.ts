@@ -25,7 +25,8 @@ export function utilityProcessTransport(entry: string): EngineTransport {
     started.on('exit', (code) => {
       if (child === started) child = null;
       if (closing) return;
-      for (const listener of exitListeners) listener(`the engine process exited with code ${code}`);
+      for (const listener of exitListeners)
+        listener(`the engine process exited with code ${code}; the next run starts a new one`);
     });
     return started;
   };
