@@ -6,8 +6,9 @@ export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
-      // h5wasm is ES-module only; bundled, it loads from app.asar like the rest of the engine.
-      externalizeDeps: { exclude: ['h5wasm'] },
+      // h5wasm and hyparquet are ES-module only, which Electron before 28 cannot require: bundled,
+      // they load like the rest of the engine (from app.asar too).
+      externalizeDeps: { exclude: ['h5wasm', 'hyparquet'] },
       rollupOptions: {
         input: {
           index: resolve('src/main/index.ts'),

@@ -1,6 +1,6 @@
 /**
  * A small fuzz test through the real command line: random bytes and mutated valid files (model.json,
- * CSV, IDX, PNG, JPEG), each run as `calibration-audit audit`. Every case must end with exit code 1 and
+ * CSV, IDX, PNG, JPEG, and Keras and ONNX model files cut short), each run as `calibration-audit audit`. Every case must end with exit code 1 and
  * one line on stderr that names the file (or its folder), with no stack trace, within a hang guard,
  * and with a capped heap (NODE_OPTIONS) so that an unbounded allocation fails the case.
  * The seed is fixed so that a failure can be replayed; FUZZ_SEED picks another.
@@ -260,6 +260,21 @@ const CASES: FuzzCase[] = [
         await writeFile(path.join(set, cls, 'x.png'), noise);
       }
       return { args: ['--model', imageModel, '--data', set], names: 'noise' };
+    },
+  },
+  {
+    name: 'a Keras (.keras, .h5) or ONNX model file cut short',
+    async make(rng, folder) {
+      const fixtures = path.resolve('test/fixtures/models');
+      const names = ['keras3-cnn.keras', 'tfkeras-cnn.h5', 'onnx-cnn.onnx'];
+      const name = names[Math.floor(rng.nextFloat() * names.length)];
+      const bytes = await readFile(path.join(fixtures, name));
+      const file = path.join(folder, name);
+      await writeFile(
+        file,
+        bytes.subarray(0, 16 + Math.floor(rng.nextFloat() * bytes.length * 0.8)),
+      );
+      return { args: ['--model', file, '--data', path.join(fixtures, 'fashion-200')], names: name };
     },
   },
 ];

@@ -279,7 +279,7 @@ describe('the app in a real Electron window', () => {
     expect(await waitForVerdict()).toMatch(VERDICT);
   }, 240_000);
 
-  it('audits a dropped Keras .keras file, a legacy .h5 and an ONNX model in the utility process', async () => {
+  it('audits a dropped Keras .keras file, a legacy .h5, an ONNX model and a score file in the utility process', async () => {
     const fixtures = path.join(ROOT, 'test/fixtures/models');
     for (const [name, label] of [
       ['keras3-cnn.keras', /Keras model \(\.keras\)/],
@@ -303,6 +303,15 @@ describe('the app in a real Electron window', () => {
       await page.getByTestId('verdict').waitFor({ timeout: 120_000 });
     }
     await shot('audit-onnx');
+    // A score file dropped alone is audited without a model (Parquet: hyparquet, bundled).
+    await page.getByRole('button', { name: 'New audit' }).click();
+    await page.getByTestId('start-view').waitFor();
+    await dropFromDisk('[data-testid=drop-model]', [
+      path.join(ROOT, 'test/fixtures/scores/scores.parquet'),
+    ]);
+    await page.getByTestId('verdict').waitFor({ timeout: 120_000 });
+    expect(await page.getByTestId('scores-card').textContent()).toMatch(/scores\.parquet/);
+    await shot('audit-score-file');
   }, 300_000);
 
   it('has the File menu, whose History opens the history view', async () => {
@@ -330,8 +339,8 @@ describe('the app in a real Electron window', () => {
     await start();
     await page.getByTestId('open-history').click();
     await page.getByTestId('history-table').waitFor();
-    // The demo, the demo again after the engine was killed, and the Keras, h5 and ONNX audits.
-    expect(await page.getByTestId('history-row').count()).toBe(5);
+    // The demo, the demo again after the engine was killed, the Keras, h5 and ONNX audits, the scores.
+    expect(await page.getByTestId('history-row').count()).toBe(6);
     await shot('history');
   }, 120_000);
 });
