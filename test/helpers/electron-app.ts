@@ -1,6 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { _electron, type ElectronApplication } from 'playwright-core';
@@ -65,7 +64,7 @@ export async function launchApp(display: string, userData: string): Promise<Elec
 }
 
 /** The environment without what would turn the app into plain Node or point it at a dev server. */
-function cleanEnv(): Record<string, string> {
+export function cleanEnv(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (value === undefined) continue;
@@ -82,5 +81,3 @@ export function pdfText(file: string): string {
   if (result.status !== 0) throw new Error(`pdftotext failed: ${result.stderr}`);
   return result.stdout;
 }
-
-export const requireFromRoot = createRequire(path.join(ROOT, 'package.json'));

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { _electron, type ElectronApplication } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/temp-dir';
-import { electronBinary, ROOT, xDisplay } from '../helpers/electron-app';
+import { cleanEnv, electronBinary, ROOT, xDisplay } from '../helpers/electron-app';
 
 /**
  * The app as electron-builder packages it (the Linux `dir` target, on the same Electron runtime the
@@ -41,7 +41,7 @@ beforeAll(async () => {
   app = await _electron.launch({
     executablePath: path.join(appDir, 'calibration-audit'),
     args: ['--no-sandbox', `--user-data-dir=${await tempDir('calibration-audit-packaged-data-')}`],
-    env: { ...process.env, DISPLAY: display.display } as Record<string, string>,
+    env: { ...cleanEnv(), DISPLAY: display.display },
     timeout: 60_000,
   });
 }, 400_000);

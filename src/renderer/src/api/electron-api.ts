@@ -1,4 +1,5 @@
 import type { HostBridge, PreloadBridge } from '../../../shared/host-bridge';
+import { cloneJson } from '../../../shared/clone-json';
 import { serviceCalls, type IpcCall } from '../../../shared/ipc';
 
 /** The HostBridge over the preload: a drop is granted by the main process (paths from the preload). */
@@ -13,14 +14,12 @@ export function createElectronApi(preload: PreloadBridge): HostBridge {
     ...calls,
     // Arguments are plain JSON (see api.ts), but the page may hold them in Svelte's reactive proxies,
     // which the context bridge cannot clone (Electron 22 refuses them): hand it plain copies.
-    ...serviceCalls((method, args) => preloadCalls[method](...plainCopies(args))),
+    ...serviceCalls((method, args) =>
+      preloadCalls[method](...args.map((arg) => (arg === undefined ? arg : cloneJson(arg)))),
+    ),
     host: 'electron',
     // The preload saw this drop first and kept its paths (see PreloadBridge); several files dropped
     // together (model.json with its shards) are opened as their folder.
     resolveDrop: () => grantDroppedFiles(),
   };
-}
-
-function plainCopies(args: unknown[]): unknown[] {
-  return args.map((arg) => (arg === undefined ? arg : JSON.parse(JSON.stringify(arg))));
 }
