@@ -10,7 +10,7 @@
  * Image folders (scripts/bench-photos.ts; targets from issue 11): a MobileNetV2-sized model at 224×224
  * on 1,000 photos of mixed sizes, per backend: end to end within 1.15x of predict-only; on tensorflow
  * at least as fast as PIL + Keras; peak RSS at 4x the folder within 1.2x of 1x and under 1 GB.
- * `--only image-folder` prints that row alone.
+ * `--only image-folder` prints that row alone; `--only score-file [--samples N]` the score-file row.
  */
 import { execFileSync } from 'node:child_process';
 import { statSync } from 'node:fs';
@@ -99,6 +99,10 @@ if (values.child === 'audit') {
       ),
     ),
   );
+} else if (values.only === 'score-file') {
+  // `npm run bench -- --only score-file [--samples N]`: the score-file row alone.
+  const args = ['--child', 'scores', ...(values.samples ? ['--samples', values.samples] : [])];
+  console.log(JSON.stringify({ machine: machine(), scoreFile: child(args) }, null, 2));
 } else if (values.only === 'image-folder') {
   const backends = values.backend ? [values.backend as BackendName] : IMAGE_FOLDER_BACKENDS;
   console.log(
@@ -335,6 +339,8 @@ async function benchScoreFile(n: number, k: number, resamples: number) {
       // Both threads' CPU time: on a shared machine, wall-clock seconds say more about the load.
       cpuSeconds: round((cpu.user + cpu.system) / 1e6),
       ece: round(result.document.metrics.ece.value),
+      eceCi95: result.document.metrics.ece.ci95.map(round),
+      intervalMethod: result.document.intervalMethod,
       peakRssMiBBeforeAudit: round(rssBefore),
       peakRssMiB: round(process.resourceUsage().maxRSS / 1024),
     };

@@ -85,8 +85,8 @@ export function pairedBootstrapDeltas(
       throw new RangeError(`the two prediction sets disagree on the label of sample ${i}`);
     }
   }
-  const pointA = computePointEstimates(a, bins);
-  const pointB = computePointEstimates(b, bins);
+  const pointA = computePointEstimates(a, bins, true);
+  const pointB = computePointEstimates(b, bins, true);
   const result = {} as Record<MetricName, MetricEstimate>;
   for (const name of METRIC_NAMES) {
     const value = pointB.values[name] - pointA.values[name];
@@ -95,10 +95,10 @@ export function pairedBootstrapDeltas(
   if (resamples === 0) return result;
 
   warmUpWeightedPass();
-  const evaluatorA = new WeightedEvaluator(pointA.data);
-  const evaluatorB = new WeightedEvaluator(pointB.data);
-  const orderA = pointA.data.order;
-  const orderB = pointB.data.order;
+  const evaluatorA = new WeightedEvaluator(pointA.data!);
+  const evaluatorB = new WeightedEvaluator(pointB.data!);
+  const orderA = pointA.order;
+  const orderB = pointB.order;
   const rng = new Rng(seed);
   const counts = new Int32Array(n);
   const countsA = new Int32Array(n);

@@ -8,17 +8,32 @@ import {
   type CalibrationReport,
   type Predictions,
 } from '../core';
+import {
+  averageSubsetIntervals,
+  littleBootstrapJobs,
+  littleBootstrapPlan,
+  runLittleBootstrapJobs,
+  type LittleBootstrapJob,
+} from '../core/little-bootstrap';
+import type { ResamplingData } from '../core/weighted-pass';
 
-type ResamplingData = ReturnType<typeof prepareAudit>['point']['data'];
-
-interface Job {
-  id: number;
+/** Resamples from..to of the exact bootstrap. */
+interface ExactJob {
+  kind?: 'exact';
   data: ResamplingData;
   resamples: number;
   seed: number;
   from: number;
   to: number;
 }
+
+/** Subsets of the bag of little bootstraps. */
+interface LittleJob {
+  kind: 'little';
+  subsets: LittleBootstrapJob[];
+}
+
+type Job = (ExactJob | LittleJob) & { id: number };
 
 /** workerData that makes an engine entry file serve bootstrap jobs instead of the engine. */
 export const BOOTSTRAP_ROLE = { role: 'bootstrap-helper' } as const;
@@ -30,7 +45,10 @@ export function isBootstrapHelper(workerData: unknown): boolean {
 /** The helper thread's side: computes the resamples it is sent. */
 export function serveBootstrapJobs(port: MessagePort): void {
   port.on('message', (job: Job) => {
-    const samples = bootstrapMetricSamples(job.data, job.resamples, job.seed, job.from, job.to);
+    const samples =
+      job.kind === 'little'
+        ? runLittleBootstrapJobs(job.subsets)
+        : bootstrapMetricSamples(job.data, job.resamples, job.seed, job.from, job.to);
     port.postMessage(
       { id: job.id, samples },
       samples.map((s) => s.buffer as ArrayBuffer),
@@ -75,7 +93,7 @@ export class BootstrapHelper {
   }
 
   /** The resamples from..to, or null when the helper thread is not available. */
-  run(job: Omit<Job, 'id'>): Promise<Float64Array[] | null> {
+  run(job: ExactJob | LittleJob): Promise<Float64Array[] | null> {
     this.start();
     const worker = this.worker;
     if (!worker) return Promise.resolve(null);
@@ -121,10 +139,22 @@ export async function auditPredictionsInParallel(
   options: Partial<AuditOptions>,
   helper: BootstrapHelper | null,
 ): Promise<CalibrationReport> {
-  const prepared = prepareAudit(predictions, options);
+  return auditPreparedInParallel(prepareAudit(predictions, options), helper);
+}
+
+/**
+ * The report of prepared point estimates, with the intervals shared between the threads: the
+ * exact bootstrap when the point estimates carry resampling data, else (above
+ * LARGE_SAMPLE_THRESHOLD samples) the bag of little bootstraps, half of its subsets each.
+ */
+export async function auditPreparedInParallel(
+  prepared: ReturnType<typeof prepareAudit>,
+  helper: BootstrapHelper | null,
+): Promise<CalibrationReport> {
   const { bootstrapResamples: resamples, seed } = prepared.options;
   if (resamples === 0) return completeAudit(prepared, null);
   const { data } = prepared.point;
+  if (!data) return completeAudit(prepared, await littleBootstrapInParallel(prepared, helper));
   const split = helper ? Math.floor(resamples / 2) : 0;
   if (split > 0) shareLargeArrays(data);
   const remote =
@@ -140,4 +170,29 @@ export async function auditPredictionsInParallel(
     return all;
   });
   return completeAudit(prepared, intervalsFromSamples(samples));
+}
+
+/**
+ * The bag of little bootstraps (above LARGE_SAMPLE_THRESHOLD samples) with half of the subsets
+ * on the helper thread: each subset is a few MB of rows, copied to it.
+ */
+async function littleBootstrapInParallel(
+  prepared: ReturnType<typeof prepareAudit>,
+  helper: BootstrapHelper | null,
+): Promise<Record<string, [number, number]>> {
+  const { predictions, options, point } = prepared;
+  const plan = littleBootstrapPlan(predictions.labels.length, options.bootstrapResamples);
+  const jobs = littleBootstrapJobs(
+    predictions,
+    plan,
+    options.bins,
+    point.smoothBandwidth,
+    options.seed,
+  );
+  const split = helper ? Math.floor(jobs.length / 2) : 0;
+  const remote =
+    split > 0 && helper ? helper.run({ kind: 'little', subsets: jobs.slice(0, split) }) : null;
+  const local = runLittleBootstrapJobs(jobs.slice(split));
+  const first = split > 0 ? ((await remote) ?? runLittleBootstrapJobs(jobs.slice(0, split))) : [];
+  return averageSubsetIntervals([...first, ...local], point.values);
 }

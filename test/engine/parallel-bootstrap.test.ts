@@ -1,8 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { auditPredictions, prepareAudit } from '../../src/core';
+import {
+  auditPredictions,
+  completeAudit,
+  computePointEstimates,
+  prepareAudit,
+} from '../../src/core';
+import { littleBootstrapIntervals } from '../../src/core/little-bootstrap';
 import {
   BootstrapHelper,
   auditPredictionsInParallel,
+  auditPreparedInParallel,
   shareLargeArrays,
 } from '../../src/engine/parallel-bootstrap';
 import { syntheticPredictions } from '../core/synthetic';
@@ -18,6 +25,29 @@ describe('auditPredictionsInParallel', () => {
     try {
       const parallel = await auditPredictionsInParallel(predictions, options, helper);
       expect(parallel).toEqual(auditPredictions(predictions, options));
+    } finally {
+      await helper.close();
+    }
+  });
+
+  it('shares the bag of little bootstraps between the threads with the same report', async () => {
+    // Point estimates without resampling data, as above LARGE_SAMPLE_THRESHOLD samples.
+    const prepared = prepareAudit(predictions, options);
+    prepared.point = computePointEstimates(predictions, 15, false);
+    const expected = completeAudit(
+      prepared,
+      littleBootstrapIntervals(predictions, prepared.point.values, {
+        binCount: 15,
+        smoothBandwidth: prepared.point.smoothBandwidth,
+        resamples: 200,
+        seed: 3,
+      }),
+    );
+    expect(expected.intervalMethod?.method).toBe('bag-of-little-bootstraps');
+    const helper = new BootstrapHelper(ENTRY);
+    try {
+      expect(await auditPreparedInParallel(prepared, helper)).toEqual(expected);
+      expect(await auditPreparedInParallel(prepared, null)).toEqual(expected);
     } finally {
       await helper.close();
     }
@@ -42,7 +72,7 @@ describe('auditPredictionsInParallel', () => {
 
 describe('shareLargeArrays', () => {
   it('moves arrays of 1 MiB or more into shared memory with the same values, and leaves the rest', () => {
-    const { data } = prepareAudit(syntheticPredictions(40_000, 10, 1), { bins: 15 }).point;
+    const data = prepareAudit(syntheticPredictions(40_000, 10, 1), { bins: 15 }).point.data!;
     const before = {
       dense: data.dense.slice(),
       order: data.order.slice(),
