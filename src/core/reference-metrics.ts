@@ -89,7 +89,6 @@ export function relplotSmoothEceAt(
   sigma: number,
   cache?: RelplotGrids,
 ): number {
-  const n = confidence.length;
   const points = Math.max(pyRound(10 / sigma), 200);
   const at = new Float64Array(points);
   for (let j = 0; j < points; j++) at[j] = points === 1 ? 0 : j / (points - 1);
