@@ -32,7 +32,7 @@ Audit options:
                           (labels + probs or logits), probs.npy/logits.npy beside labels.npy, Parquet,
                           or a folder of Parquet part files (Spark, Ray)
   --label-column NAME     CSV label column (default: label, target, class or y)
-  --scaling S             pixel scaling 0-1 (default), -1-1 or 0-255
+  --scaling S             pixel scaling 0-1 (default), -1-1, 0-255 or imagenet ((x/255 - mean)/std)
   --backend B             tensorflow, wasm or cpu (default: the fastest that loads)
   --bins N                equal-width bins for ECE and the reliability diagram (default 15)
   --bootstrap N           bootstrap resamples for the 95% intervals (default 1000)
@@ -192,7 +192,7 @@ export function runValues(values: OptionValues) {
     dataPath: values.data as string | undefined,
     labelColumn: values['label-column'] as string | undefined,
     classNames: classList(values.classes),
-    scaling: oneOf('--scaling', values.scaling, ['0-1', '-1-1', '0-255'] as const),
+    scaling: oneOf('--scaling', values.scaling, ['0-1', '-1-1', '0-255', 'imagenet'] as const),
     backend: oneOf('--backend', values.backend, BACKENDS),
     bins: integer('--bins', values.bins, 1, 1000),
     bootstrapResamples: integer('--bootstrap', values.bootstrap, 0, 100_000),

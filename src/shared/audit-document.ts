@@ -2,7 +2,8 @@ import type { ModelFormat } from './model-formats';
 import type { CalibrationReport, FlaggedClass, FlaggedSample, PerClassStats } from '../core/types';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
-export type PixelScaling = '0-1' | '-1-1' | '0-255';
+/** 'imagenet': (x/255 − mean)/std per channel with ImageNet's mean and standard deviation. */
+export type PixelScaling = '0-1' | '-1-1' | '0-255' | 'imagenet';
 export type OutputKind = 'softmax' | 'sigmoid' | 'logits' | 'probabilities' | 'sigmoid-probability';
 
 /** Where an audit's numbers came from: enough to reproduce it or to tell two audits apart. */

@@ -179,6 +179,7 @@ export async function openCsv(path: string, options: DatasetOptions): Promise<Op
 
   const input = options.input;
   const scaling: PixelScaling | null = input.kind === 'image' ? (options.scaling ?? '0-1') : null;
+  const channels = input.kind === 'image' ? input.channels : 1;
   const sampleSize = featureIndices.length;
   const idOf = (row: DataRow) =>
     idIndex >= 0 ? row.record.fields[idIndex].trim() : `row:${row.row}`;
@@ -196,7 +197,7 @@ export async function openCsv(path: string, options: DatasetOptions): Promise<Op
         if (!values.every(Number.isFinite)) {
           throw new InputError(path, `changed since the test set was opened (row ${dataRow.row})`);
         }
-        if (scaling) scalePixels(values, scaling, x, r * sampleSize);
+        if (scaling) scalePixels(values, scaling, x, r * sampleSize, channels);
         else x.set(values, r * sampleSize);
         const classIndex = classOf.get(fields[labelIndex].trim());
         if (classIndex === undefined) {

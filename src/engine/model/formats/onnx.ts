@@ -247,8 +247,8 @@ export function chooseOnnxOutput(
   return { name: tensors[0].name, kind: null };
 }
 
-/** [n, H, W, C] row-major to [n, C, H, W]. */
-function nhwcToNchw(x: Float32Array, n: number, [h, w, c]: number[]): Float32Array {
+/** [n, H, W, C] row-major (as the test-set readers give it) to [n, C, H, W], for channels-first models. */
+export function nhwcToNchw(x: Float32Array, n: number, [h, w, c]: number[]): Float32Array {
   const out = new Float32Array(x.length);
   const plane = h * w;
   for (let i = 0; i < n; i++) {
