@@ -8,8 +8,11 @@ export type OutputKind = 'softmax' | 'sigmoid' | 'logits' | 'probabilities' | 's
 
 /** Where an audit's numbers came from: enough to reproduce it or to tell two audits apart. */
 export interface Provenance {
-  /** The tfjs backend that ran the model; 'none' for a score file (no model runs). */
-  backend: BackendName | 'none';
+  /**
+   * The tfjs backend that ran the model; 'onnxruntime-node (CPU)' for an ONNX model (onnxruntime
+   * runs it, not tfjs); 'none' for a score file (no model runs).
+   */
+  backend: BackendName | 'onnxruntime-node (CPU)' | 'none';
   /** Why faster backends were not used. */
   backendFallbacks: string[];
   modelFingerprint: string;

@@ -152,6 +152,7 @@ async function describeSession(
     preprocessing: { scaling: metadata.scaling, crop: metadata.crop },
     weightFiles: [file],
     notTrainable: ONNX_NOT_TRAINABLE,
+    runtime: 'onnxruntime-node (CPU)',
   };
   return {
     info,

@@ -44,6 +44,9 @@ describe.each([
       bootstrapResamples: 20,
     });
     expect(document.model!.format).toBe('onnx');
+    // onnxruntime ran the model, not the tfjs backend selected beforehand.
+    expect(document.provenance.backend).toBe('onnxruntime-node (CPU)');
+    expect(document.provenance.backendFallbacks).toEqual([]);
     expect(document.model!.output).toBe(output);
     expect(document.model!.inputShape).toEqual(inputShape);
     expect(document.model!.parameters).toBeGreaterThan(0);
