@@ -79,6 +79,29 @@ describe('bag of little bootstraps', () => {
     }
   });
 
+  it('is what the audit uses above LARGE_SAMPLE_THRESHOLD samples, with a CORP diagram but no band', () => {
+    const n = LARGE_SAMPLE_THRESHOLD + 1;
+    const predictions = syntheticPredictions(n, 2, 21);
+    const report = auditPredictions(predictions, { bootstrapResamples: 20 });
+    expect(report.intervalMethod).toEqual({
+      method: 'bag-of-little-bootstraps',
+      threshold: LARGE_SAMPLE_THRESHOLD,
+      subsets: 10,
+      subsetSize: Math.ceil(n ** 0.7),
+      resamplesPerSubset: 2,
+    });
+    for (const name of ['accuracy', 'ece', 'nll', 'aurc'] as const) {
+      const { value, ci95 } = report.metrics[name];
+      expect(ci95[0], name).toBeLessThan(ci95[1]);
+      // An interval of a million samples is narrow around the value.
+      expect(ci95[1] - ci95[0], name).toBeLessThan(0.02 * Math.max(value, 0.05));
+    }
+    expect(report.corp.band).toBeNull();
+    expect(report.corp.curve.x.length).toBeGreaterThan(2);
+    const { brier } = report.corp;
+    expect(brier.score).toBeCloseTo(brier.mcb - brier.dsc + brier.unc, 12);
+  }, 60_000);
+
   it('says in the report which interval method was used', () => {
     const predictions = syntheticPredictions(2000, 3, 1);
     expect(auditPredictions(predictions, { bootstrapResamples: 50 }).intervalMethod).toEqual({
