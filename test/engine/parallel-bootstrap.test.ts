@@ -12,6 +12,7 @@ import {
   auditPreparedInParallel,
   shareLargeArrays,
 } from '../../src/engine/parallel-bootstrap';
+import { CancelledError } from '../../src/engine/inference';
 import { syntheticPredictions } from '../core/synthetic';
 
 const ENTRY = new URL('../../src/engine/worker/thread-entry.mjs', import.meta.url);
@@ -51,6 +52,21 @@ describe('auditPredictionsInParallel', () => {
     } finally {
       await helper.close();
     }
+    // Progress in resamples, subset by subset, and a cancel heard between subsets.
+    const reports: [number, number][] = [];
+    const withProgress = await auditPreparedInParallel(prepared, null, {
+      onProgress: (done, total) => reports.push([done, total]),
+    });
+    expect(withProgress).toEqual(expected);
+    expect(reports[0]).toEqual([0, 200]);
+    expect(reports.at(-1)).toEqual([200, 200]);
+    expect(reports).toHaveLength(11);
+    const controller = new AbortController();
+    const cancelled = auditPreparedInParallel(prepared, null, {
+      signal: controller.signal,
+      onProgress: (done) => done >= 40 && controller.abort(),
+    });
+    await expect(cancelled).rejects.toBeInstanceOf(CancelledError);
   });
 
   it('computes everything on this thread when the helper thread cannot start', async () => {
