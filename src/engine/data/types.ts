@@ -4,7 +4,8 @@ export type PixelScaling = '0-1' | '-1-1' | '0-255' | 'imagenet';
 
 export type InputSpec =
   | { kind: 'image'; height: number; width: number; channels: 1 | 3 | 4 }
-  | { kind: 'features'; size: number };
+  /** `names`: read these CSV columns by name (a model with one input per column), else by count. */
+  | { kind: 'features'; size: number; names?: string[] };
 
 export type DatasetFormat = 'image-folder' | 'csv' | 'idx';
 

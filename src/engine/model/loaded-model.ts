@@ -31,6 +31,12 @@ export interface ModelInfo {
    * run in onnxruntime-node. Absent: the selected tfjs backend.
    */
   runtime?: ModelRuntime;
+  /**
+   * A model with one input per feature (an ONNX export of a scikit-learn ColumnTransformer): the
+   * CSV columns it reads, by name, in its input order. Absent: features are matched by count and
+   * order.
+   */
+  inputColumns?: string[];
 }
 
 /** Runtimes other than tfjs that run a model. */
