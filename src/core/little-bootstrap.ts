@@ -214,3 +214,86 @@ export function littleBootstrapIntervals(
   );
   return averageSubsetIntervals(runLittleBootstrapJobs(jobs), estimates);
 }
+
+/**
+ * Paired intervals of the differences b − a of every metric for two models scored on the same
+ * samples, by the bag of little bootstraps: each subset's rows are taken from both models and
+ * resampled with the same counts (permuted into each model's confidence order); per subset, the
+ * percentiles of (θ̂*_b − θ̂*_a) − (θ̂_b,j − θ̂_a,j); their means added to the full-data difference.
+ */
+export function pairedLittleBootstrapIntervals(
+  a: Predictions,
+  b: Predictions,
+  deltas: Record<MetricName, number>,
+  options: {
+    binCount: number;
+    smoothBandwidthA: number;
+    smoothBandwidthB: number;
+    resamples: number;
+    seed: number;
+    exponent?: number;
+  },
+): Record<MetricName, [number, number]> {
+  const plan = littleBootstrapPlan(a.labels.length, options.resamples, options.exponent);
+  const r = plan.resamplesPerSubset;
+  const perSubset: Float64Array[] = [];
+  for (let j = 0; j < plan.subsets; j++) {
+    const rows = littleBootstrapRows(plan, options.seed, j);
+    const dataA = prepareResampling(
+      subsetPredictions(a, rows),
+      options.binCount,
+      options.smoothBandwidthA,
+      undefined,
+      plan.sampleCount,
+    );
+    const dataB = prepareResampling(
+      subsetPredictions(b, rows),
+      options.binCount,
+      options.smoothBandwidthB,
+      undefined,
+      plan.sampleCount,
+    );
+    const evaluatorA = new WeightedEvaluator(dataA);
+    const evaluatorB = new WeightedEvaluator(dataB);
+    const size = rows.length;
+    const counts = new Int32Array(size);
+    const countsA = new Int32Array(size);
+    const countsB = new Int32Array(size);
+    const outA = new Float64Array(METRIC_NAMES.length);
+    const outB = new Float64Array(METRIC_NAMES.length);
+    const difference = (): Float64Array => {
+      for (let t = 0; t < size; t++) {
+        countsA[t] = counts[dataA.order[t]];
+        countsB[t] = counts[dataB.order[t]];
+      }
+      evaluatorA.evaluate(countsA, outA);
+      evaluatorB.evaluate(countsB, outB);
+      return outB.map((v, m) => v - outA[m]);
+    };
+    // The subset's own difference: each row weighted n/b, the remainder spread evenly over rows.
+    const base = Math.floor(plan.sampleCount / size);
+    const extra = plan.sampleCount - base * size;
+    for (let t = 0; t < size; t++) {
+      counts[t] = base + Math.floor(((t + 1) * extra) / size) - Math.floor((t * extra) / size);
+    }
+    const centre = difference();
+    const values = METRIC_NAMES.map(() => new Float64Array(r));
+    for (let k = 0; k < r; k++) {
+      new Rng(options.seed, RESAMPLE_STREAM + j * r + k).fillUniformMultinomial(
+        counts,
+        plan.sampleCount,
+      );
+      const d = difference();
+      for (let m = 0; m < d.length; m++) values[m][k] = d[m] - centre[m];
+    }
+    const ends = new Float64Array(2 * METRIC_NAMES.length);
+    values.forEach((v, m) => {
+      const [lower, upper] = percentileInterval95(v);
+      ends[2 * m] = lower;
+      ends[2 * m + 1] = upper;
+    });
+    perSubset.push(ends);
+  }
+  releaseHarmonicTables();
+  return averageSubsetIntervals(perSubset, deltas);
+}
