@@ -64,7 +64,11 @@ evaluation part none of them was tuned or calibrated on):
   --train-data PATH       a separate fine-tuning set; the labelled set is then split into
                           calibration 50% / evaluation 50% only
   --seed N                seeds the split, the batch order and the bootstrap (default 0)
-  --out DIR               export the smoothed model as a TF.js Layers folder
+  --out DIR               export an arm as a TF.js Layers folder (the smoothed model by default)
+  --export-arm ARM        the arm --out writes: smoothed (default), temperature, vector, matrix,
+                          dirichlet or platt (the original with the map appended as layers), or
+                          histogram, isotonic (the original plus calibration-map.json, which the
+                          app applies when it loads the folder; see docs/finetune-json.md)
   --json FILE             write the comparison as one JSON document (docs/finetune-json.md)
   --pdf FILE              write the report (audit of the original, then the comparison) as a PDF
   --page-size SIZE        A4 (default) or Letter, for --pdf

@@ -113,7 +113,10 @@ export function formatFinetuneSummary(document: FinetuneDocument): string {
   }
 
   lines.push('', ...document.tradeOffs.map((line) => `- ${line}`));
-  if (document.exportedModel) lines.push('', `Exported    ${document.exportedModel}`);
+  if (document.exportedModel) {
+    const arm = document.exportedArm ?? 'smoothed';
+    lines.push('', `Exported    ${document.exportedModel} (${arm} arm)`);
+  }
   return lines.join('\n');
 }
 

@@ -46,6 +46,18 @@ export function armNamesOf(arms: Partial<Record<FinetuneArmName, unknown>>): Fin
   return FINETUNE_ARM_ORDER.filter((name) => arms[name] !== undefined);
 }
 
+/** The arms an export can write: the smoothed fine-tune and every post-hoc arm. */
+export type ExportableArm = 'smoothed' | CalibratorId;
+
+/** Arms a model can be exported from, in `FINETUNE_ARM_ORDER`. */
+export const EXPORTABLE_ARMS: readonly ExportableArm[] = FINETUNE_ARM_ORDER.filter(
+  (name): name is ExportableArm => name !== 'original' && name !== 'control',
+);
+
+export function isExportableArm(name: string): name is ExportableArm {
+  return (EXPORTABLE_ARMS as readonly string[]).includes(name);
+}
+
 /** The arms of a document: the four every fine-tune has, the other calibrators when run. */
 export type FinetuneArms<T> = Record<CoreArmName, T> &
   Partial<Record<Exclude<FinetuneArmName, CoreArmName>, T>>;
@@ -250,8 +262,13 @@ export interface FinetuneDocument {
   dataset: DatasetSummary;
   /** The separate fine-tuning set, when given. */
   trainDataset: DatasetSummary | null;
-  /** The folder the smoothed model was exported to, or null. */
+  /** The folder the exported arm was written to (`--out`), or null. */
   exportedModel: string | null;
+  /**
+   * The arm in `exportedModel`: `smoothed` or a post-hoc arm (`--export-arm`); null without an
+   * export. Absent in documents saved before arms could be exported.
+   */
+  exportedArm?: ExportableArm | null;
 }
 
 export type FinetunePhase = 'loading' | 'original' | 'training' | 'metrics' | 'export';

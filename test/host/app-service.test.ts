@@ -1,4 +1,4 @@
-import { rename } from 'node:fs/promises';
+import { readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditView, HostEvent, InputRef } from '../../src/shared/api';
@@ -158,6 +158,19 @@ describe('the app service and the history', () => {
     // The staging folder is not an export; where the user put the model is recorded when they do.
     expect(finetune.exportedModel).toBeNull();
     expect(service.finetunedModelFolder(finetuneId)).toMatch(/staging/);
+    // Every post-hoc arm is staged as the original with its map, ready to export.
+    for (const arm of ['temperature', 'vector', 'matrix', 'dirichlet', 'histogram', 'isotonic']) {
+      const folder = service.finetunedModelFolder(finetuneId, arm);
+      expect(folder, arm).toMatch(new RegExp(`staging.*${arm}$`));
+      const metadata = JSON.parse(await readFile(path.join(folder!, 'metadata.json'), 'utf8'));
+      expect(metadata.calibration.parameters).toEqual(
+        finetune.arms[arm as 'vector']!.calibrator!.parameters,
+      );
+    }
+    // Platt is for binary models only; the original and the control are not offered.
+    for (const arm of ['platt', 'original', 'control', '../x']) {
+      expect(service.finetunedModelFolder(finetuneId, arm), arm).toBeNull();
+    }
     await service.recordExport(finetuneId, '/home/me/models/smoothed');
     expect((await service.listFinetunes())[0].exportedModel).toBe('/home/me/models/smoothed');
     expect((await service.openSavedFinetune(1)).document.exportedModel).toBe(
