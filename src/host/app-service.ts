@@ -100,6 +100,8 @@ export function createAppService({
   const finetunedModels = new Map<string, string>();
   const reports = new Map<string, ReportData>();
   const finishedAudits = new Map<string, ReportData>();
+  /** What each kept audit read (for the post-hoc comparison on the same scores). */
+  const auditRequests = new Map<string, AuditRequest>();
   /** Finished audits the history refused, kept whole until saved (the last UNSAVED_KEPT). */
   const unsaved = new Map<string, AuditResult>();
   /** Finished fine-tunes the history refused, with what links them to their audit. */
@@ -219,6 +221,8 @@ export function createAppService({
             keepLast(unsaved, UNSAVED_KEPT);
           }
           const audit = toAuditView(auditId, result, saved);
+          auditRequests.set(auditId, request);
+          keepLast(auditRequests, AUDITS_KEPT);
           // A score file has no images: its report shows no thumbnails.
           keepReport({
             audit,
@@ -305,6 +309,18 @@ export function createAppService({
     },
     async cancelFinetune(finetuneId) {
       running.get(finetuneId)?.abort();
+    },
+    async comparePostHoc(auditId) {
+      const request = auditRequests.get(auditId);
+      if (!request) {
+        throw new InputError(
+          auditId,
+          'is not an audit this window ran (or no longer kept): run the audit again to compare post-hoc calibrators.',
+        );
+      }
+      tasks.checkRoom('audit');
+      const { document } = await engine.call('calibrate', request);
+      return document;
     },
     registerReport(report) {
       const reportId = `report-${Date.now()}-${nextTask++}`;

@@ -6,7 +6,12 @@ import type {
   PixelScaling,
   ScoreFileFormat,
 } from './audit-document';
-import type { ExportableArm, FinetuneDocument, FinetuneEpoch } from './finetune-document';
+import type {
+  ExportableArm,
+  FinetuneDocument,
+  FinetuneEpoch,
+  PostHocDocument,
+} from './finetune-document';
 import type { AuditComparison, AuditSummary, FinetuneSummary, TrendPoint } from './history';
 
 /**
@@ -46,6 +51,12 @@ export interface CalibrationAuditApi {
   startFinetune(request: FinetuneSettingsView): Promise<{ finetuneId: string }>;
   cancelFinetune(finetuneId: string): Promise<void>;
   onFinetuneEvent(listener: (event: FinetuneEvent) => void): () => void;
+  /**
+   * The post-hoc calibrators alone on a finished audit's scores (a score file, or an ONNX model's
+   * outputs, which cannot be fine-tuned): calibration/evaluation halves, every applicable calibrator,
+   * the arm table with paired-bootstrap changes. Runs in the engine; resolves with the comparison.
+   */
+  comparePostHoc(auditId: string): Promise<PostHocDocument>;
   /**
    * Saves one arm of a finished fine-tune as a TF.js Layers folder: `smoothed` (the default, the fine-tuned
    * model) or a post-hoc arm (the original model with its map appended as layers, or with

@@ -297,6 +297,17 @@ export interface FinetuneProgress {
   completedEpoch?: FinetuneEpoch;
 }
 
+/**
+ * What the arm table and the arm titles read, in either document: a fine-tune's comparison or the
+ * post-hoc calibrators alone (which has no fine-tuned arms and no smoothing effect).
+ */
+export interface ArmComparison {
+  arms: Partial<Record<FinetuneArmName, FinetuneArm>>;
+  deltas: Partial<Record<ComparedArmName, Record<MetricName, MetricEstimate>>>;
+  best?: { nll: BestArm; ece: BestArm };
+  smoothingEffect?: Record<MetricName, MetricEstimate> | null;
+}
+
 /** The arms of a post-hoc comparison: the original and every calibrator that applies. */
 export type PostHocArms<T> = Record<'original' | 'temperature', T> &
   Partial<Record<Exclude<CalibratorId, 'temperature'>, T>>;

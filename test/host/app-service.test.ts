@@ -314,6 +314,23 @@ describe('a score file audited on its own', () => {
     expect(await service.thumbnail(scores, scores, 'row:1')).toBeNull();
     expect(pdfFileName(service.auditReport(auditId)!)).toBe('parts-calibration-audit.pdf');
     expect(service.auditReport(auditId)).toMatchObject({ model: null, testSet: null });
+
+    // Fine-tuning is not offered; the post-hoc calibrators alone are, on the same scores.
+    const postHoc = await service.comparePostHoc(auditId);
+    expect(postHoc.schema).toBe('calibration-audit/post-hoc');
+    expect(postHoc.finetuneNotOffered).toMatch(/^A score file holds predictions, not the model/);
+    expect(postHoc.split.calibration.size + postHoc.split.evaluation.size).toBe(240);
+    expect(Object.keys(postHoc.arms).sort()).toEqual([
+      'dirichlet',
+      'histogram',
+      'isotonic',
+      'matrix',
+      'original',
+      'temperature',
+      'vector',
+    ]);
+    expect(postHoc.settings.bootstrapResamples).toBe(50);
+    await expect(service.comparePostHoc('audit-0-0')).rejects.toThrow(/run the audit again/);
   }, 60_000);
 
   it('fails with one message naming the file and the row', async () => {
