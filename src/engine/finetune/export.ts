@@ -137,6 +137,12 @@ export async function exportCalibratedModel(
     return;
   }
   const { model, added } = appendAffineForm(base.model, form, numClasses);
+  // The original's layers keep the trainable flags its file gave them (a fine-tune's layer
+  // selection may have changed them on this loaded copy).
+  const layers = innermostLayers(base.model);
+  const flags = layers.map((layer) => layer.trainable);
+  const frozen = frozenLayerNames(base.topology);
+  for (const layer of layers) layer.trainable = !frozen.has(layer.name);
   try {
     let topology: unknown = null;
     let weightSpecs: tf.io.WeightsManifestEntry[] = [];
@@ -162,8 +168,32 @@ export async function exportCalibratedModel(
     };
     await writeLayersFolder(target, modelJson, weightData, allMetadata);
   } finally {
+    layers.forEach((layer, i) => (layer.trainable = flags[i]));
     for (const layer of added) layer.dispose();
   }
+}
+
+/** Names of the layers a Keras topology marks `trainable: false`, nested models included. */
+function frozenLayerNames(topology: unknown): Set<string> {
+  const names = new Set<string>();
+  const visit = (node: unknown, depth: number) => {
+    if (!node || typeof node !== 'object' || depth > 32) return;
+    const { config } = node as { config?: unknown };
+    const layers = Array.isArray(config)
+      ? config
+      : (config as { layers?: unknown } | undefined)?.layers;
+    if (Array.isArray(layers)) {
+      for (const layer of layers as { config?: { name?: unknown; trainable?: unknown } }[]) {
+        if (layer?.config?.trainable === false && typeof layer.config.name === 'string') {
+          names.add(layer.config.name);
+        }
+        visit(layer, depth + 1);
+      }
+    }
+  };
+  const root = topology as { model_config?: unknown } | null;
+  visit(root?.model_config ?? root, 0);
+  return names;
 }
 
 /**

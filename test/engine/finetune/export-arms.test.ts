@@ -105,6 +105,9 @@ describe('exporting a post-hoc arm of a real fine-tune (tf.keras CNN, Fashion-MN
     expect(text).toContain('"name":"calibration_log_probabilities"');
     expect(text).toContain('"activation":"log_softmax"');
     expect(text).toContain('"name":"calibration_map"');
+    // The original's layers keep their file's trainable flags (the fine-tune's selection froze
+    // all but the head on the loaded copy).
+    expect(text).not.toContain('"trainable":false');
     const metadata = JSON.parse(await readFile(path.join(folder, 'metadata.json'), 'utf8'));
     expect(metadata.calibration.arm).toBe('dirichlet');
     expect(metadata.calibration.appliedAs).toBe('layers');
