@@ -73,10 +73,16 @@ function readMap(file: string, text: string, numClasses: number) {
     );
   }
   try {
-    return CALIBRATORS[id].restore(
+    const fitted = CALIBRATORS[id].restore(
       json.parameters as Parameters<(typeof CALIBRATORS)[CalibratorId]['restore']>[0],
       numClasses,
     );
+    // A probe row: parameters of the wrong shape fail here, not at the first prediction.
+    const { probs } = fitted.apply(new Float32Array(numClasses));
+    if (probs.length !== numClasses || !probs.every((p) => p >= 0 && p <= 1)) {
+      throw new RangeError('the map does not give probabilities');
+    }
+    return fitted;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     throw new InputError(
