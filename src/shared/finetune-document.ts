@@ -13,6 +13,7 @@ import type {
   ModelSummary,
   OutputKind,
   PixelScaling,
+  Provenance,
   ScoreFileSummary,
 } from './audit-document';
 
@@ -343,7 +344,8 @@ export interface PostHocDocument {
   best: { nll: BestArm; ece: BestArm };
   tradeOffs: string[];
   provenance: {
-    backend: BackendName | 'none';
+    /** As the audit's provenance: 'onnxruntime-node (CPU)' for an ONNX model, 'none' for a score file. */
+    backend: Provenance['backend'];
     modelFingerprint: string;
     datasetFingerprint: string;
     classNames: string[];
