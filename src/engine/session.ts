@@ -1,4 +1,4 @@
-import type { DatasetSummary, ModelSummary } from '../shared/audit-document';
+import type { CsvPreview, DatasetSummary, ModelSummary } from '../shared/audit-document';
 import {
   runAudit,
   type AuditHooks,
@@ -7,7 +7,12 @@ import {
   type ModelAuditRequest,
 } from './audit';
 import { selectBackend } from './backend';
-import type { OpenedDataset } from './data';
+import { detectDatasetFormat, type OpenedDataset } from './data';
+import { previewCsv } from './data/csv-preview';
+import { datasetFile } from './data/detect-format';
+import { finetuneEligibility } from './finetune/eligibility';
+import { inputSpecFor } from './input-spec';
+import { sortInputs, type SortedInputs } from './input-kind';
 import {
   runFinetune,
   type FinetuneHooks,
@@ -41,7 +46,25 @@ export class EngineSession {
   private dataset: { key: string; opened: OpenedDataset } | null = null;
 
   async inspectModel(modelPath: string): Promise<ModelSummary> {
-    return summariseModel((await this.openModel(modelPath, true)).info);
+    const loaded = await this.openModel(modelPath, true);
+    return { ...summariseModel(loaded.info), finetune: finetuneEligibility(loaded) };
+  }
+
+  /** A CSV test set's first rows, label column and class mapping against the model; null for other test sets. */
+  async previewCsv(request: TestSetRequest): Promise<CsvPreview | null> {
+    if ((await detectDatasetFormat(request.dataPath)) !== 'csv') return null;
+    const { info } = await this.openModel(request.modelPath, false);
+    return previewCsv(await datasetFile(request.dataPath), {
+      input: inputSpecFor(info.file, info.inputShape, false),
+      classNames: info.classNames,
+      numClasses: info.numClasses,
+      labelColumn: request.labelColumn,
+    });
+  }
+
+  /** Several dropped items sorted into a model, a test set and a score file, by content. */
+  sortInputs(paths: string[]): Promise<SortedInputs> {
+    return sortInputs(paths);
   }
 
   async inspectTestSet(request: TestSetRequest): Promise<DatasetSummary> {

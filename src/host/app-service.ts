@@ -1,3 +1,4 @@
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type {
   AuditSettings,
@@ -163,11 +164,38 @@ export function createAppService({
     },
     inspectModel: async (model) =>
       engine.call('inspectModel', { modelPath: await granted(model, 'model') }),
-    inspectTestSet: async (testSet, model) =>
+    inspectTestSet: async (testSet, model, labelColumn) =>
       engine.call('inspectTestSet', {
         dataPath: await granted(testSet, 'test set'),
         modelPath: await granted(model, 'model'),
+        labelColumn: labelColumn ?? undefined,
       }),
+    previewCsv: async (testSet, model, labelColumn) =>
+      engine.call('previewCsv', {
+        dataPath: await granted(testSet, 'test set'),
+        modelPath: await granted(model, 'model'),
+        labelColumn: labelColumn ?? undefined,
+      }),
+    async sortDrop(drop) {
+      const root = await granted(drop, 'drop');
+      // Each item must be granted too (Electron grants a drop's items with their folder).
+      const items =
+        drop.items && drop.items.length > 0
+          ? await Promise.all(drop.items.map((item) => granted({ path: item }, 'dropped item')))
+          : (await readdir(root, { withFileTypes: true }))
+              .filter((entry) => !entry.name.startsWith('.'))
+              .map((entry) => path.join(root, entry.name))
+              .sort();
+      const sorted = await engine.call('sortInputs', { paths: items });
+      const ref = (location: string | null): InputRef | null =>
+        location === null ? null : { path: location, label: inputLabel(location) };
+      return {
+        model: ref(sorted.model),
+        testSet: ref(sorted.testSet),
+        scores: ref(sorted.scores),
+        ignored: sorted.ignored.map((i) => ({ name: path.basename(i.path), reason: i.reason })),
+      };
+    },
     scoreFileFormat: async (input) => detectScoreFile(await granted(input, 'score file')),
     async startAudit(settings: AuditSettings) {
       const common = {
@@ -352,6 +380,12 @@ export function createAppService({
       return png ? `data:image/png;base64,${Buffer.from(png).toString('base64')}` : null;
     },
   };
+}
+
+/** The name shown for a sorted item: a TF.js model's JSON file without its extension (`model`). */
+function inputLabel(location: string): string {
+  const name = path.basename(location);
+  return /\.json$/i.test(name) ? name.replace(/\.json$/i, '') : name;
 }
 
 /** `<model>-calibration-audit.pdf`, the model's name kept to safe characters. */

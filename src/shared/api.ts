@@ -1,6 +1,7 @@
 import type {
   AuditDocument,
   BackendName,
+  CsvPreview,
   DatasetSummary,
   ModelSummary,
   PixelScaling,
@@ -23,9 +24,24 @@ export interface CalibrationAuditApi {
   /** Asks the user for a model folder or a test set (a native dialog, or the browser's file picker). */
   chooseInput(purpose: InputPurpose): Promise<InputRef | null>;
 
+  /** Opens a model: what it is, and whether (and which layers) it can be fine-tuned. */
   inspectModel(model: InputRef): Promise<ModelSummary>;
-  /** Opens a test set against a model (labels are mapped to the model's classes). */
-  inspectTestSet(testSet: InputRef, model: InputRef): Promise<DatasetSummary>;
+  /**
+   * Opens a test set against a model (labels are mapped to the model's classes); `labelColumn`
+   * names a CSV's label column when it is not the obvious one.
+   */
+  inspectTestSet(testSet: InputRef, model: InputRef, labelColumn?: string): Promise<DatasetSummary>;
+  /**
+   * A CSV test set shown before running: its first rows, the label column (`labelColumn`, else the
+   * obvious one), the feature columns against the model's input, and the class mapping with unknown
+   * labels named. Null when the test set is not a CSV. A wrong choice is listed in `problems`, not thrown.
+   */
+  previewCsv(testSet: InputRef, model: InputRef, labelColumn?: string): Promise<CsvPreview | null>;
+  /**
+   * Several items dropped or chosen at once (an InputRef with `items`, or a folder): each told by its
+   * content, so that a model and a test set dropped together go where they belong.
+   */
+  sortDrop(drop: InputRef): Promise<SortedDrop>;
 
   /**
    * Whether a dropped or chosen file (or folder) is a score file (per-sample labels and predicted
@@ -148,6 +164,18 @@ export type InputPurpose = 'model' | 'testSet';
 export interface InputRef {
   path: string;
   label: string;
+  /** Several items dropped or chosen together (paths inside `path` or granted with it): see sortDrop. */
+  items?: string[];
+}
+
+/** A drop of several items, sorted by content (see CalibrationAuditApi.sortDrop). */
+export interface SortedDrop {
+  model: InputRef | null;
+  testSet: InputRef | null;
+  /** A score file: audited on its own. */
+  scores: InputRef | null;
+  /** Items that are none of these (or a second of one kind), each named with why. */
+  ignored: { name: string; reason: string }[];
 }
 
 interface AuditSettingsBase {

@@ -26,6 +26,8 @@ export const IPC_CALLS = [
   'demo',
   'inspectModel',
   'inspectTestSet',
+  'previewCsv',
+  'sortDrop',
   'scoreFileFormat',
   'startAudit',
   'cancelAudit',

@@ -316,3 +316,52 @@ describe('a score file audited on its own', () => {
     });
   });
 });
+
+describe('inputs inspected before an audit', () => {
+  it('shows a CSV test set with its label column, features and class mapping; a chosen column is used', async () => {
+    const preview = await service.previewCsv(testSet, model);
+    expect(preview).not.toBeNull();
+    expect(preview?.labelColumn).toBe('label');
+    expect(preview?.labelGuessed).toBe(true);
+    expect(preview?.featureColumns).toHaveLength(preview?.expectedFeatures ?? -1);
+    expect(preview?.problems).toEqual([]);
+    expect(preview?.mapping.every((m) => m.classIndex !== null)).toBe(true);
+    // A column that holds no labels: its values are named as unknown, nothing is thrown.
+    const wrong = await service.previewCsv(testSet, model, preview?.featureColumns[0]);
+    expect(wrong?.unknownLabels.length).toBeGreaterThan(0);
+    expect(wrong?.problems.length).toBeGreaterThan(0);
+    await expect(service.inspectTestSet(testSet, model, 'nope')).rejects.toThrow(
+      /has no column "nope"/,
+    );
+    // Not a CSV: no preview.
+    expect(
+      await service.previewCsv({ path: demoInputs(RESOURCES_DIR).testSet.path, label: '' }, model),
+    ).toBeNull();
+  });
+
+  it('says whether the model can be fine-tuned, and which layers', async () => {
+    const summary = await service.inspectModel(model);
+    expect(summary.finetune).toEqual({
+      eligible: true,
+      reason: null,
+      layers: ['features', 'norm', 'head'],
+    });
+  });
+
+  it('sorts a model and a test set dropped together, opening only what was granted', async () => {
+    const sorted = await service.sortDrop({
+      path: model.path,
+      label: '2 dropped files',
+      items: [testSet.path, model.path],
+    });
+    expect(sorted).toEqual({
+      model: { path: model.path, label: 'model' },
+      testSet: { path: testSet.path, label: 'labelled.csv' },
+      scores: null,
+      ignored: [],
+    });
+    await expect(
+      service.sortDrop({ path: model.path, label: 'x', items: ['/etc/passwd'] }),
+    ).rejects.toThrow(/was not opened in this window/);
+  });
+});

@@ -38,6 +38,10 @@ export function createEngineService(
           return session.inspectModel(command.argument.modelPath);
         case 'inspectTestSet':
           return session.inspectTestSet(command.argument);
+        case 'previewCsv':
+          return session.previewCsv(command.argument);
+        case 'sortInputs':
+          return session.sortInputs(command.argument.paths);
         case 'thumbnail':
           return session.thumbnail(command.argument);
         case 'finetune':

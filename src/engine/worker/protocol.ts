@@ -1,9 +1,10 @@
 import type { PairedBootstrapOptions } from '../../core/bootstrap';
 import type { MetricEstimate, MetricName, Predictions } from '../../core/types';
 import type { EngineBackend } from '../../shared/api';
-import type { DatasetSummary, ModelSummary } from '../../shared/audit-document';
+import type { CsvPreview, DatasetSummary, ModelSummary } from '../../shared/audit-document';
 import type { AuditProgress, AuditRequest, AuditResult } from '../audit';
 import type { FinetuneProgress, FinetuneRequest, FinetuneResult } from '../finetune/finetune';
+import type { SortedInputs } from '../input-kind';
 import type { TestSetRequest } from '../session';
 
 /** Each engine call: its argument and its result. */
@@ -13,6 +14,8 @@ export interface EngineCalls {
   backend: [Record<string, never>, EngineBackend];
   inspectModel: [{ modelPath: string }, ModelSummary];
   inspectTestSet: [TestSetRequest, DatasetSummary];
+  previewCsv: [TestSetRequest, CsvPreview | null];
+  sortInputs: [{ paths: string[] }, SortedInputs];
   thumbnail: [TestSetRequest & { sampleId: string }, Uint8Array | null];
   finetune: [FinetuneRequest, FinetuneResult];
   /** b − a for every metric with paired-bootstrap intervals (comparing two saved audits). */
