@@ -42,8 +42,10 @@ export async function classifyInput(location: string): Promise<InputKind> {
   const scores = await detectScoreFile(location).catch(() => null);
   if (scores) return { kind: 'scores', format: scores };
   const probe = await probeLocation(location);
-  if (await matchesLoader(probe)) return { kind: 'model' };
   const name = path.basename(location);
+  // metadata.json is JSON that a loader would try; it only ever goes beside a model.
+  if (!probe.isDirectory && MODEL_PART.test(name)) return { kind: 'model-part' };
+  if (await matchesLoader(probe)) return { kind: 'model' };
   if (probe.isDirectory) {
     const models = probe.entries.filter((n) =>
       MODEL_FILE_EXTENSIONS.has(path.extname(n).toLowerCase()),
@@ -59,7 +61,6 @@ export async function classifyInput(location: string): Promise<InputKind> {
       reason: 'holds neither a model nor a test set (class subfolders, a CSV or IDX files).',
     };
   }
-  if (MODEL_PART.test(name)) return { kind: 'model-part' };
   try {
     await detectDatasetFormat(location);
     return { kind: 'testSet' };

@@ -1,6 +1,7 @@
 import { contextBridge, ipcRenderer, webUtils } from 'electron';
 import {
   isFinetuneEvent,
+  type ChooseKind,
   type HostCommand,
   type HostEvent,
   type InputPurpose,
@@ -28,8 +29,8 @@ function onHostEvent(listener: (event: HostEvent) => void): () => void {
 const bridge: PreloadBridge = {
   host: 'electron',
   ...serviceCalls((method, args) => call(method, ...args)),
-  chooseInput: async (purpose: InputPurpose) =>
-    unwrap<InputRef | null>(await ipcRenderer.invoke(IPC.chooseInput, purpose)),
+  chooseInput: async (purpose: InputPurpose, kind?: ChooseKind) =>
+    unwrap<InputRef | null>(await ipcRenderer.invoke(IPC.chooseInput, purpose, kind)),
   exportFinetunedModel: async (finetuneId) =>
     unwrap<string | null>(await ipcRenderer.invoke(IPC.exportFinetunedModel, finetuneId)),
   exportPdf: async (auditId, pageSize) =>

@@ -21,8 +21,12 @@ export interface CalibrationAuditApi {
   /** The built-in demo: a Fashion-MNIST CNN and the real Fashion-MNIST test split. */
   demo(): Promise<{ model: InputRef; testSet: InputRef }>;
 
-  /** Asks the user for a model folder or a test set (a native dialog, or the browser's file picker). */
-  chooseInput(purpose: InputPurpose): Promise<InputRef | null>;
+  /**
+   * Asks the user for a model or a test set (a native dialog, or the browser's file picker): one or
+   * several files (`files`, the default: a .keras/.h5/.onnx model, a CSV, IDX files, model.json with
+   * its shards, a score file…) or a folder. Several files come back as one InputRef with `items`.
+   */
+  chooseInput(purpose: InputPurpose, kind?: ChooseKind): Promise<InputRef | null>;
 
   /** Opens a model: what it is, and whether (and which layers) it can be fine-tuned. */
   inspectModel(model: InputRef): Promise<ModelSummary>;
@@ -159,6 +163,9 @@ export type HostCommand =
 export type ReportPageSize = 'A4' | 'Letter';
 
 export type InputPurpose = 'model' | 'testSet';
+
+/** What a picker asks for: files, or one folder (no picker on Linux or Windows offers both at once). */
+export type ChooseKind = 'files' | 'folder';
 
 /** Something the host can open: a path on the host's machine, and a name to show. */
 export interface InputRef {

@@ -196,7 +196,7 @@ describe('the audit flow in Chromium', () => {
       page.waitForEvent('filechooser'),
       page
         .getByTestId('drop-test-set')
-        .getByRole('button', { name: /replace/i })
+        .getByRole('button', { name: 'Folder…' })
         .click(),
     ]);
     await chooser.setFiles(path.join(folder, 'shop'));

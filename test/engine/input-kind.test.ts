@@ -34,6 +34,10 @@ describe('telling inputs apart by content', () => {
     expect(await classifyInput(path.join(DEMO_MODEL_DIR, 'group1-shard1of1.bin'))).toEqual({
       kind: 'model-part',
     });
+    // JSON beside a model, not a second model.
+    expect(await classifyInput(path.join(DEMO_MODEL_DIR, 'metadata.json'))).toEqual({
+      kind: 'model-part',
+    });
     const pdf = await writeFileDeep(path.join(dir, 'paper.pdf'), '%PDF-1.4\n\0\0binary');
     expect(await classifyInput(pdf)).toMatchObject({ kind: 'unknown' });
   });
@@ -63,7 +67,7 @@ describe('telling inputs apart by content', () => {
     await copyFile(path.join(DEMO_TEST_DIR, idx[0]), path.join(dir, idx[2]));
     await copyFile(path.join(DEMO_TEST_DIR, idx[1]), path.join(dir, idx[3]));
     const loose = await sortInputs(
-      ['model.json', 'group1-shard1of1.bin', ...idx].map((n) => path.join(dir, n)),
+      ['model.json', 'group1-shard1of1.bin', 'metadata.json', ...idx].map((n) => path.join(dir, n)),
     );
     expect(loose.model).toBe(path.join(dir, 'model.json'));
     expect(loose.testSet).toBe(path.join(dir, idx[0]));

@@ -104,7 +104,8 @@ export async function previewCsv(path: string, options: CsvPreviewOptions): Prom
   }
   if (rowCount === 0) problems.push('The file has a header but no data rows.');
   if (badRow) problems.push(`${capitalise(badRow)}.`);
-  if (featureIndices.length !== expectedFeatures) {
+  // Without a label column, the feature columns are not known yet: only the choice is asked for.
+  if (labelIndex >= 0 && featureIndices.length !== expectedFeatures) {
     const wanted =
       input.kind === 'features'
         ? `${expectedFeatures} features`
@@ -113,7 +114,7 @@ export async function previewCsv(path: string, options: CsvPreviewOptions): Prom
       `${featureIndices.length} feature ${featureIndices.length === 1 ? 'column' : 'columns'}, but the model takes ${wanted}.`,
     );
   }
-  if (badNumber) problems.push(`${capitalise(badNumber)}.`);
+  if (labelIndex >= 0 && badNumber) problems.push(`${capitalise(badNumber)}.`);
 
   const sorted = [...counts].sort((a, b) => b[1].count - a[1].count || compareLabels(a[0], b[0]));
   const mapping = sorted.map(([label, seen]) => ({
