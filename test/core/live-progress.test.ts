@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LiveProgress } from '../../../../src/renderer/src/lib/live-progress';
+import { LiveProgress } from '../../src/core/live-progress';
 
 describe('LiveProgress', () => {
   it('moves a count reported in steps of 256 on smoothly, never past the next step or the total', () => {
