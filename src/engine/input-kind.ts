@@ -4,7 +4,7 @@ import type { ScoreFileFormat } from '../shared/audit-document';
 import { detectDatasetFormat } from './data/detect-format';
 import { isIdxName } from './data/idx-files';
 import { InputError } from './input-error';
-import { describeUnopenable } from './model/file-kind';
+import { describeUnopenable, sniffFileKind } from './model/file-kind';
 import { probeLocation, type ModelLocation } from './model/model-loader';
 import { MODEL_LOADERS } from './model/registry';
 import { detectScoreFile } from './scores/read-scores';
@@ -66,7 +66,11 @@ export async function classifyInput(location: string): Promise<InputKind> {
     return { kind: 'testSet' };
   } catch (error) {
     if (!(error instanceof InputError)) throw error;
-    return { kind: 'unknown', reason: describeUnopenable(probe) };
+    // A file that looks like some model format is named by what it is; anything else (a lone image,
+    // a binary file) by why it is no test set.
+    const kind = sniffFileKind(probe);
+    const modelLike = !['image', 'csv', 'unknown', 'empty', 'json'].includes(kind);
+    return { kind: 'unknown', reason: modelLike ? describeUnopenable(probe) : `${error.problem}.` };
   }
 }
 

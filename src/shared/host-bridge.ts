@@ -12,6 +12,8 @@ export interface HostBridge extends CalibrationAuditApi {
    * file into its workspace; Electron opens them where they are and never calls the listener).
    */
   onTransfer(listener: (progress: TransferProgress) => void): () => void;
+  /** Stops the upload of a drop or a pick for that input (nothing was opened yet). */
+  cancelTransfer(purpose: InputPurpose): void;
 }
 
 /** How far an upload has got. */

@@ -164,4 +164,26 @@ describe('opening inputs from the window', () => {
     await screenshot(page, 'start-onnx-not-finetunable');
     await page.close();
   });
+
+  it('counts files as they are uploaded, with a rate and the time left, and cancels the upload', async () => {
+    const page = await openApp(e2e);
+    const png = new PNG({ width: 28, height: 28 });
+    png.data.fill(90);
+    const bytes = PNG.sync.write(png);
+    const files = Array.from({ length: 1500 }, (_, i) => ({ name: `p${i}.png`, bytes }));
+    const status = page.getByTestId('transfer-progress');
+    await dropFiles(page, '[data-testid=drop-test-set]', files);
+    await status.waitFor({ timeout: 20_000 });
+    await expect
+      .poll(async () => (await status.textContent())?.replace(/\s+/g, ' '), { timeout: 20_000 })
+      .toMatch(
+        /Uploading [\d,]+ of 1,500 files \([\d.]+ KB of [\d.]+ KB\) · [\d,]+ files\/s · about .+ left/,
+      );
+    await screenshot(page, 'start-uploading');
+    await page.getByTestId('cancel-transfer').click();
+    await page.getByTestId('drop-test-set-choose-files').waitFor();
+    expect(await status.count()).toBe(0);
+    expect(await page.getByTestId('drop-test-set-error').count()).toBe(0);
+    await page.close();
+  }, 120_000);
 });

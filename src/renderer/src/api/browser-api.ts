@@ -17,6 +17,8 @@ export function createBrowserApi(): HostBridge {
   const token = takeToken();
   const listeners = new Set<(event: HostEvent) => void>();
   const transferListeners = new Set<(progress: TransferProgress) => void>();
+  /** The upload under way for each input, to stop it. */
+  const transfers = new Map<InputPurpose, AbortController>();
   let events: EventSource | null = null;
 
   async function call<T>(method: string, ...args: unknown[]): Promise<T> {
@@ -49,6 +51,9 @@ export function createBrowserApi(): HostBridge {
         message: 'drop: no files were dropped.',
       });
     const uploadId = crypto.randomUUID().replace(/-/g, '');
+    transfers.get(purpose)?.abort();
+    const controller = new AbortController();
+    transfers.set(purpose, controller);
     const progress: TransferProgress = {
       purpose,
       files: 0,
@@ -68,7 +73,14 @@ export function createBrowserApi(): HostBridge {
           method: 'PUT',
           headers: { 'X-Token': token },
           body: file,
+          signal: controller.signal,
+        }).catch((error: unknown) => {
+          failed ??= controller.signal.aborted
+            ? new ApiFailure({ kind: 'input', file: path, message: 'The upload was cancelled.' })
+            : error;
+          return null;
         });
+        if (!response) return;
         const outcome = (await response.json().catch(() => null)) as CallOutcome<null> | null;
         if (!outcome?.ok) {
           failed ??= new ApiFailure(
@@ -81,7 +93,11 @@ export function createBrowserApi(): HostBridge {
         report();
       }
     };
-    await Promise.all(Array.from({ length: Math.min(UPLOADS_AT_ONCE, files.length) }, send));
+    try {
+      await Promise.all(Array.from({ length: Math.min(UPLOADS_AT_ONCE, files.length) }, send));
+    } finally {
+      if (transfers.get(purpose) === controller) transfers.delete(purpose);
+    }
     if (failed !== null) throw failed;
     return call<InputRef>('finishUpload', uploadId, purpose);
   }
@@ -126,6 +142,9 @@ export function createBrowserApi(): HostBridge {
     async chooseInput(purpose, kind = 'files') {
       const files = await pickFiles(kind);
       return files.length > 0 ? upload(purpose, files) : null;
+    },
+    cancelTransfer(purpose) {
+      transfers.get(purpose)?.abort();
     },
     onTransfer(listener) {
       transferListeners.add(listener);

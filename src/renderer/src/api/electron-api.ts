@@ -23,5 +23,6 @@ export function createElectronApi(preload: PreloadBridge): HostBridge {
     resolveDrop: () => grantDroppedFiles(),
     // Nothing is copied: the main process opens the dropped files where they are.
     onTransfer: () => () => undefined,
+    cancelTransfer: () => undefined,
   };
 }

@@ -168,6 +168,15 @@ export class AppState {
     return this.#provide(purpose, () => this.api.chooseInput(purpose, kind));
   }
 
+  /** Stops an upload under way (browser host); the input stays as it was before. */
+  cancelTransfer(purpose: InputPurpose): void {
+    this.#tokens[purpose]++;
+    const slot = this.#slot(purpose);
+    slot.busy = false;
+    slot.transfer = null;
+    this.api.cancelTransfer(purpose);
+  }
+
   /** Another label column for the CSV test set: read again against the model. */
   async chooseLabelColumn(column: string): Promise<void> {
     if (!this.testSet.ref || column === this.labelColumn) return;
@@ -282,7 +291,9 @@ export class AppState {
 
   /** A drop of several items, sorted by content: a model, a test set, or a score file on its own. */
   async #useSorted(purpose: InputPurpose, sorted: SortedDrop): Promise<void> {
-    const ignored = sorted.ignored.map((i) => `${i.name} ${i.reason}`);
+    const SHOWN = 3;
+    const ignored = sorted.ignored.slice(0, SHOWN).map((i) => `${i.name} ${i.reason}`);
+    if (sorted.ignored.length > SHOWN) ignored.push(`(and ${sorted.ignored.length - SHOWN} more)`);
     const found = [sorted.model && 'a model', sorted.testSet && 'a test set'].filter(Boolean);
     if (!sorted.model && !sorted.testSet) {
       if (sorted.scores) {
