@@ -79,7 +79,8 @@ export function describeProgress(
   const done = Math.min(total, live.total === total ? live.shownDone(now) : (progress.done ?? 0));
   const filled = Math.round((done / total) * WIDTH);
   const bar = '#'.repeat(filled) + '-'.repeat(WIDTH - filled);
-  const unit = progress.phase === 'loading' ? 'files' : 'samples';
+  const unit =
+    progress.phase === 'loading' ? 'files' : progress.phase === 'metrics' ? 'resamples' : 'samples';
   const rate = live.rate() ?? progress.rate ?? null;
   const eta = live.etaSeconds(now) ?? progress.etaSeconds ?? null;
   const parts = [`${step} [${bar}] ${count(done)}/${count(total)} ${unit}`];

@@ -8,6 +8,7 @@ import {
   type CalibrationReport,
   type Predictions,
 } from '../core';
+import { CancelledError } from './inference';
 
 type ResamplingData = ReturnType<typeof prepareAudit>['point']['data'];
 
@@ -112,6 +113,54 @@ export function shareLargeArrays(data: ResamplingData): void {
   }
 }
 
+/** Progress and cancelling of the bootstrap (the audit's metrics phase). */
+export interface BootstrapHooks {
+  /** Resamples done of the total (the helper's share assumed to keep pace with this thread's). */
+  onProgress?: (done: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+/** Resamples per chunk: about 50 reports over a run, at least 10 resamples each. */
+function chunkSize(resamples: number): number {
+  return Math.max(10, Math.ceil(resamples / 50));
+}
+
+/**
+ * This thread's resamples (`from` to the end) in chunks, reporting after each and yielding to the
+ * event loop so that a cancel is heard; the values are those of one call (each resample has its own
+ * stream of the seed).
+ */
+async function bootstrapInChunks(
+  data: ResamplingData,
+  resamples: number,
+  seed: number,
+  from: number,
+  hooks: BootstrapHooks,
+): Promise<Float64Array[]> {
+  const mine = resamples - from;
+  const scale = resamples / Math.max(1, mine);
+  const parts: Float64Array[][] = [];
+  const step = chunkSize(resamples);
+  hooks.onProgress?.(0, resamples);
+  for (let start = from; start < resamples; start += step) {
+    if (hooks.signal?.aborted) throw new CancelledError();
+    const end = Math.min(resamples, start + step);
+    parts.push(bootstrapMetricSamples(data, resamples, seed, start, end));
+    hooks.onProgress?.(Math.min(resamples, Math.round((end - from) * scale)), resamples);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  if (parts.length === 1) return parts[0];
+  return (parts[0] ?? []).map((_, m) => {
+    const all = new Float64Array(mine);
+    let offset = 0;
+    for (const part of parts) {
+      all.set(part[m], offset);
+      offset += part[m].length;
+    }
+    return all;
+  });
+}
+
 /**
  * auditPredictions with the bootstrap shared between this thread and the helper: the same report
  * (resample b always draws from its own stream of the seed), in about half the time on two cores.
@@ -120,6 +169,7 @@ export async function auditPredictionsInParallel(
   predictions: Predictions,
   options: Partial<AuditOptions>,
   helper: BootstrapHelper | null,
+  hooks: BootstrapHooks = {},
 ): Promise<CalibrationReport> {
   const prepared = prepareAudit(predictions, options);
   const { bootstrapResamples: resamples, seed } = prepared.options;
@@ -129,7 +179,7 @@ export async function auditPredictionsInParallel(
   if (split > 0) shareLargeArrays(data);
   const remote =
     split > 0 && helper ? helper.run({ data, resamples, seed, from: 0, to: split }) : null;
-  const local = bootstrapMetricSamples(data, resamples, seed, split, resamples);
+  const local = await bootstrapInChunks(data, resamples, seed, split, hooks);
   const first =
     split > 0 ? ((await remote) ?? bootstrapMetricSamples(data, resamples, seed, 0, split)) : [];
   const samples = local.map((values, m) => {
