@@ -186,4 +186,27 @@ describe('opening inputs from the window', () => {
     expect(await page.getByTestId('drop-test-set-error').count()).toBe(0);
     await page.close();
   }, 120_000);
+
+  it('shows done / total, a rate and a live time left while the demo audit runs', async () => {
+    const page = await openApp(e2e);
+    await page.getByTestId('try-demo').click();
+    await page.getByTestId('running-view').waitFor();
+    const stats = page.getByTestId('progress-stats');
+    const seen: string[] = [];
+    await expect
+      .poll(
+        async () => {
+          const text = (await stats.textContent().catch(() => ''))?.replace(/\s+/g, ' ') ?? '';
+          seen.push(text);
+          return text;
+        },
+        { timeout: 60_000, intervals: [100] },
+      )
+      .toMatch(
+        /[\d,]+ \/ [\d,]+ .*\d+% Rate [\d,]+ (samples|resamples)\/s Time left (< 1 s|\d+ s)/,
+      );
+    await screenshot(page, 'running-live');
+    await page.getByTestId('verdict').waitFor({ timeout: 60_000 });
+    await page.close();
+  });
 });
