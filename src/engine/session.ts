@@ -67,8 +67,12 @@ export class EngineSession {
     return sortInputs(paths);
   }
 
-  async inspectTestSet(request: TestSetRequest): Promise<DatasetSummary> {
-    const { info } = await this.openTestSet(request, true);
+  /** `hooks`: an image folder's files read / found while it is opened (and a cancel). */
+  async inspectTestSet(
+    request: TestSetRequest,
+    hooks: Pick<AuditHooks, 'onProgress' | 'signal'> = {},
+  ): Promise<DatasetSummary> {
+    const { info } = await this.openTestSet(request, true, hooks);
     return { ...info };
   }
 
@@ -96,7 +100,11 @@ export class EngineSession {
     return loaded;
   }
 
-  private async openTestSet(request: TestSetRequest, fresh: boolean): Promise<OpenedDataset> {
+  private async openTestSet(
+    request: TestSetRequest,
+    fresh: boolean,
+    hooks: Pick<AuditHooks, 'onProgress' | 'signal'> = {},
+  ): Promise<OpenedDataset> {
     const key = JSON.stringify([
       request.dataPath,
       request.modelPath,
@@ -105,7 +113,13 @@ export class EngineSession {
     ]);
     if (!fresh && this.dataset?.key === key) return this.dataset.opened;
     const model = await this.openModel(request.modelPath, false);
-    const { dataset: opened } = await openTestSetFor(model, request.dataPath, request);
+    const { dataset: opened } = await openTestSetFor(model, request.dataPath, {
+      ...request,
+      signal: hooks.signal,
+      onProgress: hooks.onProgress
+        ? ({ found, read }) => hooks.onProgress?.({ phase: 'loading', done: read, total: found })
+        : undefined,
+    });
     this.dataset = { key, opened };
     return opened;
   }

@@ -30,6 +30,7 @@ export type AppService = Omit<
   | 'chooseInput'
   | 'onAuditEvent'
   | 'onFinetuneEvent'
+  | 'onInspectProgress'
   | 'onHostCommand'
   | 'exportFinetunedModel'
   | 'exportPdf'
@@ -165,11 +166,20 @@ export function createAppService({
     inspectModel: async (model) =>
       engine.call('inspectModel', { modelPath: await granted(model, 'model') }),
     inspectTestSet: async (testSet, model, labelColumn) =>
-      engine.call('inspectTestSet', {
-        dataPath: await granted(testSet, 'test set'),
-        modelPath: await granted(model, 'model'),
-        labelColumn: labelColumn ?? undefined,
-      }),
+      engine.call(
+        'inspectTestSet',
+        {
+          dataPath: await granted(testSet, 'test set'),
+          modelPath: await granted(model, 'model'),
+          labelColumn: labelColumn ?? undefined,
+        },
+        {
+          onProgress: ({ done, total }) => {
+            if (done !== undefined && total !== undefined)
+              emit({ type: 'inspect-progress', input: testSet.path, done, total });
+          },
+        },
+      ),
     previewCsv: async (testSet, model, labelColumn) =>
       engine.call('previewCsv', {
         dataPath: await granted(testSet, 'test set'),

@@ -1,6 +1,8 @@
 import { contextBridge, ipcRenderer, webUtils } from 'electron';
 import {
+  isAuditEvent,
   isFinetuneEvent,
+  isInspectEvent,
   type ChooseKind,
   type HostCommand,
   type HostEvent,
@@ -35,7 +37,8 @@ const bridge: PreloadBridge = {
     unwrap<string | null>(await ipcRenderer.invoke(IPC.exportFinetunedModel, finetuneId)),
   exportPdf: async (auditId, pageSize) =>
     unwrap<string | null>(await ipcRenderer.invoke(IPC.exportPdf, auditId, pageSize)),
-  onAuditEvent: (listener) => onHostEvent((event) => isFinetuneEvent(event) || listener(event)),
+  onAuditEvent: (listener) => onHostEvent((event) => isAuditEvent(event) && listener(event)),
+  onInspectProgress: (listener) => onHostEvent((event) => isInspectEvent(event) && listener(event)),
   onFinetuneEvent: (listener) => onHostEvent((event) => isFinetuneEvent(event) && listener(event)),
   onHostCommand(listener) {
     const forward = (_event: Electron.IpcRendererEvent, command: HostCommand) => listener(command);

@@ -59,6 +59,12 @@ export interface CalibrationAuditApi {
   cancelAudit(auditId: string): Promise<void>;
   onAuditEvent(listener: (event: AuditEvent) => void): () => void;
 
+  /**
+   * While a test set is inspected: an image folder's files read of those found (reading 1,159
+   * photos takes a while); `input` is the InputRef path given to inspectTestSet.
+   */
+  onInspectProgress(listener: (event: InspectProgressEvent) => void): () => void;
+
   /** A PNG data URL of one test sample (for flagged mistakes), when the test set has images. */
   thumbnail(testSet: InputRef, model: InputRef, sampleId: string): Promise<string | null>;
 
@@ -305,11 +311,27 @@ export type FinetuneEvent =
   | { type: 'finetune-failed'; finetuneId: string; error: ApiError }
   | { type: 'finetune-cancelled'; finetuneId: string };
 
+/** How far inspecting a test set has got (an image folder's files read of those found). */
+export interface InspectProgressEvent {
+  type: 'inspect-progress';
+  input: string;
+  done: number;
+  total: number;
+}
+
 /** Everything a host pushes to the window. */
-export type HostEvent = AuditEvent | FinetuneEvent;
+export type HostEvent = AuditEvent | FinetuneEvent | InspectProgressEvent;
 
 export function isFinetuneEvent(event: HostEvent): event is FinetuneEvent {
   return event.type.startsWith('finetune-');
+}
+
+export function isInspectEvent(event: HostEvent): event is InspectProgressEvent {
+  return event.type === 'inspect-progress';
+}
+
+export function isAuditEvent(event: HostEvent): event is AuditEvent {
+  return !isFinetuneEvent(event) && !isInspectEvent(event);
 }
 
 /** The backend the engine picked: the fastest that loaded, with why each faster one did not. */

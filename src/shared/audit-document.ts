@@ -54,6 +54,8 @@ export interface DatasetSummary {
   skipped: { file: string; reason: string }[];
   /** A CSV of features: the columns fed to the model, in order (matched by count and order). */
   featureColumns?: string[];
+  /** A CSV: the column that held the labels (chosen, or found by its name). */
+  labelColumn?: string;
   /** How it was read: e.g. which files of a folder were used and which were left out. */
   notes?: string[];
 }

@@ -86,6 +86,20 @@ describe('opening inputs from the window', () => {
     // The audit read the chosen column: 90 samples, 3 classes.
     expect(await page.getByTestId('provenance').textContent()).toMatch(/90/);
     await page.close();
+
+    // A new window lists the pair among the recent inputs; one click opens both again, with the
+    // label column the audit used.
+    const again = await openApp(e2e);
+    const recent = again.getByTestId('recent-input').first();
+    await recent.waitFor();
+    expect(await recent.textContent()).toMatch(/flowers\.csv/);
+    await recent.click();
+    await again.getByTestId('model-summary').waitFor();
+    await again.getByTestId('test-set-summary').waitFor();
+    expect(await again.getByTestId('label-column').inputValue()).toBe('species');
+    expect(await again.getByTestId('run-audit').isDisabled()).toBe(false);
+    await screenshot(again, 'start-recent-inputs');
+    await again.close();
   });
 
   it('tells a model and a test set dropped together apart by their content', async () => {
@@ -200,7 +214,7 @@ describe('opening inputs from the window', () => {
           seen.push(text);
           return text;
         },
-        { timeout: 60_000, intervals: [100] },
+        { timeout: 60_000, interval: 100 },
       )
       .toMatch(
         /[\d,]+ \/ [\d,]+ .*\d+% Rate [\d,]+ (samples|resamples)\/s Time left (< 1 s|\d+ s)/,

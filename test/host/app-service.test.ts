@@ -1,7 +1,8 @@
-import { rename } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditView, HostEvent, InputRef } from '../../src/shared/api';
+import { PNG } from 'pngjs';
+import type { AuditView, HostEvent, InspectProgressEvent, InputRef } from '../../src/shared/api';
 import type { FinetuneDocument } from '../../src/shared/finetune-document';
 import { RESOURCES_DIR } from '../../src/engine/demo';
 import { EngineClient } from '../../src/engine/worker/engine-client';
@@ -337,6 +338,28 @@ describe('inputs inspected before an audit', () => {
     expect(
       await service.previewCsv({ path: demoInputs(RESOURCES_DIR).testSet.path, label: '' }, model),
     ).toBeNull();
+  });
+
+  it('reports the files of an image folder read while it is inspected', async () => {
+    const folder = path.join(await tempDir(), 'photos');
+    const png = new PNG({ width: 2, height: 2 });
+    png.data.fill(200);
+    for (const label of ['0', '1', '2']) {
+      for (const name of ['a.png', 'b.png']) {
+        await mkdir(path.join(folder, label), { recursive: true });
+        await writeFile(path.join(folder, label, name), PNG.sync.write(png));
+      }
+    }
+    await grants.grant(folder);
+    const before = events.length;
+    const summary = await service.inspectTestSet({ path: folder, label: 'photos' }, model);
+    expect(summary.sampleCount).toBe(6);
+    const reads = events
+      .slice(before)
+      .filter((e): e is InspectProgressEvent => e.type === 'inspect-progress');
+    expect(reads.length).toBeGreaterThan(0);
+    expect(reads.every((e) => e.input === folder)).toBe(true);
+    expect(reads.at(-1)).toMatchObject({ done: 6, total: 6 });
   });
 
   it('says whether the model can be fine-tuned, and which layers', async () => {

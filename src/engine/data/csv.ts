@@ -261,6 +261,7 @@ export async function openCsv(path: string, options: DatasetOptions): Promise<Op
       countsPerClass,
       fingerprint: hash.digest('hex'),
       skipped: [],
+      labelColumn: (layout as CsvLayout).columns[labelIndex],
       ...(input.kind === 'features'
         ? { featureColumns: featureIndices.map((i) => (layout as CsvLayout).columns[i]) }
         : {}),

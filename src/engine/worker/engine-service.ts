@@ -37,7 +37,7 @@ export function createEngineService(
         case 'inspectModel':
           return session.inspectModel(command.argument.modelPath);
         case 'inspectTestSet':
-          return session.inspectTestSet(command.argument);
+          return session.inspectTestSet(command.argument, hooks);
         case 'previewCsv':
           return session.previewCsv(command.argument);
         case 'sortInputs':

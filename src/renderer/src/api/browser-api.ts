@@ -1,5 +1,7 @@
 import {
+  isAuditEvent,
   isFinetuneEvent,
+  isInspectEvent,
   type HostEvent,
   type InputPurpose,
   type InputRef,
@@ -105,7 +107,8 @@ export function createBrowserApi(): HostBridge {
   return {
     host: 'browser',
     ...serviceCalls((method, args) => call(method, ...args)),
-    onAuditEvent: (listener) => subscribe((event) => isFinetuneEvent(event) || listener(event)),
+    onAuditEvent: (listener) => subscribe((event) => isAuditEvent(event) && listener(event)),
+    onInspectProgress: (listener) => subscribe((event) => isInspectEvent(event) && listener(event)),
     onFinetuneEvent: (listener) => subscribe((event) => isFinetuneEvent(event) && listener(event)),
     async exportFinetunedModel(finetuneId) {
       const link = document.createElement('a');

@@ -44,10 +44,12 @@ export interface InputSlot<Summary> {
   error: string | null;
   /** While its files are uploaded (browser host): how far, and since when (performance.now()). */
   transfer: (TransferProgress & { startedAt: number }) | null;
+  /** While a test set is opened: an image folder's files read of those found. */
+  reading: { done: number; total: number } | null;
 }
 
 function emptySlot<Summary>(): InputSlot<Summary> {
-  return { ref: null, summary: null, busy: false, error: null, transfer: null };
+  return { ref: null, summary: null, busy: false, error: null, transfer: null, reading: null };
 }
 
 /**
@@ -125,6 +127,10 @@ export class AppState {
     this.#unsubscribe = [
       () => this.finetune.dispose(),
       api.onAuditEvent((event) => this.#onEvent(event)),
+      api.onInspectProgress((event) => {
+        if (this.testSet.busy && this.testSet.ref?.path === event.input)
+          this.testSet.reading = { done: event.done, total: event.total };
+      }),
       api.onTransfer((progress) => {
         const slot = this.#slot(progress.purpose);
         const startedAt = slot.transfer?.startedAt ?? performance.now();
@@ -201,7 +207,8 @@ export class AppState {
         await this.#start({ scores: model }, { model, testSet });
         return;
       }
-      await this.#setBoth(model, testSet);
+      // A CSV is read with the label column it was audited with.
+      await this.#setBoth(model, testSet, saved.audit.document.dataset.labelColumn ?? null);
     } catch (error) {
       this.runError = errorMessage(error);
     } finally {
@@ -277,10 +284,15 @@ export class AppState {
   }
 
   /** Puts a model and a test set in place together, then reads the test set against the model. */
-  async #setBoth(model: InputRef, testSet: InputRef): Promise<void> {
+  async #setBoth(
+    model: InputRef,
+    testSet: InputRef,
+    labelColumn: string | null = null,
+  ): Promise<void> {
     const modelToken = ++this.#tokens.model;
     ++this.#tokens.testSet;
     this.#newTestSet(testSet);
+    this.labelColumn = labelColumn;
     this.testSet.busy = true;
     this.model.ref = model;
     this.model.summary = null;
@@ -365,7 +377,10 @@ export class AppState {
         return;
       }
       if (preview) this.labelColumn = preview.labelColumn;
-      const summary = await this.api.inspectTestSet(ref, model, this.labelColumn ?? undefined);
+      this.testSet.reading = null;
+      const summary = await this.api
+        .inspectTestSet(ref, model, this.labelColumn ?? undefined)
+        .finally(() => (this.testSet.reading = null));
       if (token !== this.#tokens.testSet) return;
       this.testSet.summary = summary;
       this.testSet.busy = false;
