@@ -51,7 +51,7 @@ export class EngineSession {
   }
 
   /** A CSV test set's first rows, label column and class mapping against the model; null for other test sets. */
-  async previewCsv(request: TestSetRequest): Promise<CsvPreview | null> {
+  async previewCsv(request: TestSetRequest, signal?: AbortSignal): Promise<CsvPreview | null> {
     if ((await detectDatasetFormat(request.dataPath)) !== 'csv') return null;
     const { info } = await this.openModel(request.modelPath, false);
     return previewCsv(await datasetFile(request.dataPath), {
@@ -59,6 +59,7 @@ export class EngineSession {
       classNames: info.classNames,
       numClasses: info.numClasses,
       labelColumn: request.labelColumn,
+      signal,
     });
   }
 

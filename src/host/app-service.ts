@@ -93,6 +93,21 @@ export function createAppService({
     return grants.check(ref, what);
   }
   const running = new Map<string, AbortController>();
+  /** Test sets being inspected, by path, so that the window can stop reading one it dropped. */
+  const inspecting = new Map<string, Set<AbortController>>();
+  /** Runs an inspection of `input` that cancelInspect can stop. */
+  async function inspection<T>(input: string, work: (signal: AbortSignal) => Promise<T>) {
+    const controller = new AbortController();
+    const set = inspecting.get(input) ?? new Set();
+    set.add(controller);
+    inspecting.set(input, set);
+    try {
+      return await work(controller.signal);
+    } finally {
+      set.delete(controller);
+      if (set.size === 0) inspecting.delete(input);
+    }
+  }
   /** The input paths of each running (or waiting) task. */
   const runningInputs = new Map<string, string[]>();
   const finetunedModels = new Map<string, string>();
@@ -165,27 +180,37 @@ export function createAppService({
     },
     inspectModel: async (model) =>
       engine.call('inspectModel', { modelPath: await granted(model, 'model') }),
-    inspectTestSet: async (testSet, model, labelColumn) =>
-      engine.call(
-        'inspectTestSet',
-        {
-          dataPath: await granted(testSet, 'test set'),
-          modelPath: await granted(model, 'model'),
-          labelColumn: labelColumn ?? undefined,
-        },
-        {
-          onProgress: ({ done, total }) => {
-            if (done !== undefined && total !== undefined)
-              emit({ type: 'inspect-progress', input: testSet.path, done, total });
+    async inspectTestSet(testSet, model, labelColumn) {
+      const dataPath = await granted(testSet, 'test set');
+      const modelPath = await granted(model, 'model');
+      return inspection(testSet.path, (signal) =>
+        engine.call(
+          'inspectTestSet',
+          { dataPath, modelPath, labelColumn: labelColumn ?? undefined },
+          {
+            signal,
+            onProgress: ({ done, total }) => {
+              if (done !== undefined && total !== undefined)
+                emit({ type: 'inspect-progress', input: testSet.path, done, total });
+            },
           },
-        },
-      ),
-    previewCsv: async (testSet, model, labelColumn) =>
-      engine.call('previewCsv', {
-        dataPath: await granted(testSet, 'test set'),
-        modelPath: await granted(model, 'model'),
-        labelColumn: labelColumn ?? undefined,
-      }),
+        ),
+      );
+    },
+    async previewCsv(testSet, model, labelColumn) {
+      const dataPath = await granted(testSet, 'test set');
+      const modelPath = await granted(model, 'model');
+      return inspection(testSet.path, (signal) =>
+        engine.call(
+          'previewCsv',
+          { dataPath, modelPath, labelColumn: labelColumn ?? undefined },
+          { signal },
+        ),
+      );
+    },
+    async cancelInspect(testSet) {
+      for (const controller of inspecting.get(testSet.path) ?? []) controller.abort();
+    },
     async sortDrop(drop) {
       const root = await granted(drop, 'drop');
       // Each item must be granted too (Electron grants a drop's items with their folder).

@@ -23,6 +23,7 @@ export const CALL_ARGS: Record<IpcCall | 'finishUpload', readonly ArgKind[]> = {
   inspectModel: ['input'],
   inspectTestSet: ['input', 'input', 'optionalName'],
   previewCsv: ['input', 'input', 'optionalName'],
+  cancelInspect: ['input'],
   sortDrop: ['input'],
   startAudit: ['auditSettings'],
   cancelAudit: ['id'],

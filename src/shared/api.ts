@@ -64,6 +64,8 @@ export interface CalibrationAuditApi {
    * photos takes a while); `input` is the InputRef path given to inspectTestSet.
    */
   onInspectProgress(listener: (event: InspectProgressEvent) => void): () => void;
+  /** Stops inspecting a test set (reading a large folder) that the window no longer wants. */
+  cancelInspect(testSet: InputRef): Promise<void>;
 
   /** A PNG data URL of one test sample (for flagged mistakes), when the test set has images. */
   thumbnail(testSet: InputRef, model: InputRef, sampleId: string): Promise<string | null>;

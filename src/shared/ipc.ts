@@ -27,6 +27,7 @@ export const IPC_CALLS = [
   'inspectModel',
   'inspectTestSet',
   'previewCsv',
+  'cancelInspect',
   'sortDrop',
   'scoreFileFormat',
   'startAudit',

@@ -360,6 +360,26 @@ describe('inputs inspected before an audit', () => {
     expect(reads.length).toBeGreaterThan(0);
     expect(reads.every((e) => e.input === folder)).toBe(true);
     expect(reads.at(-1)).toMatchObject({ done: 6, total: 6 });
+
+    // A large folder the window no longer wants stops being read.
+    const large = path.join(await tempDir(), 'many');
+    for (const label of ['0', '1', '2']) {
+      await mkdir(path.join(large, label), { recursive: true });
+      for (let i = 0; i < 300; i++)
+        await writeFile(path.join(large, label, `${i}.png`), PNG.sync.write(png));
+    }
+    await grants.grant(large);
+    const ref = { path: large, label: 'many' };
+    const reading = service.inspectTestSet(ref, model);
+    await new Promise<void>((resolve) => {
+      const check = () =>
+        events.some((e) => e.type === 'inspect-progress' && e.input === large)
+          ? resolve()
+          : setTimeout(check, 5);
+      check();
+    });
+    await service.cancelInspect(ref);
+    await expect(reading).rejects.toThrow(/Cancelled/);
   });
 
   it('says whether the model can be fine-tuned, and which layers', async () => {

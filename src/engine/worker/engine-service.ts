@@ -39,7 +39,7 @@ export function createEngineService(
         case 'inspectTestSet':
           return session.inspectTestSet(command.argument, hooks);
         case 'previewCsv':
-          return session.previewCsv(command.argument);
+          return session.previewCsv(command.argument, hooks.signal);
         case 'sortInputs':
           return session.sortInputs(command.argument.paths);
         case 'thumbnail':
@@ -62,6 +62,9 @@ export function createEngineService(
 export function toFailure(error: unknown): EngineFailure {
   if (isInputError(error)) return { kind: 'input', file: error.file, message: error.message };
   if (error instanceof CancelledError) return { kind: 'cancelled', message: error.message };
+  // An AbortSignal's own reason (a file scan or a stream stopped by a cancel) is a cancel too.
+  if (error instanceof Error && error.name === 'AbortError')
+    return { kind: 'cancelled', message: 'Cancelled.' };
   const message = error instanceof Error ? error.message : String(error);
   return { kind: 'internal', message };
 }

@@ -393,10 +393,12 @@ export class AppState {
     }
   }
 
-  /** Forgets one input (the drop zone's "remove" action). */
+  /** Forgets one input (the drop zone's "remove" action); a test set still being read is stopped. */
   clear(purpose: InputPurpose): void {
     this.#tokens[purpose]++;
     const slot = this.#slot(purpose);
+    if (purpose === 'testSet' && slot.busy && slot.ref)
+      void this.api.cancelInspect(slot.ref).catch(() => undefined);
     slot.ref = null;
     slot.summary = null;
     slot.busy = false;
