@@ -133,14 +133,11 @@ describe('opening inputs from the window', () => {
     await dropFiles(page, '[data-testid=drop-model]', await filesOf(modelDir));
     await page.getByTestId('model-summary').waitFor();
     await dropFiles(page, '[data-testid=drop-test-set]', await filesOf(dir, ['roses.csv']));
-    const unknown = page.getByTestId('csv-unknown-labels');
-    await unknown.waitFor();
-    expect(await unknown.textContent()).toMatch(
-      /Label\s*“rose”\s*is not among the model's classes/,
+    await page.getByTestId('csv-mapping').waitFor();
+    expect(await page.getByTestId('csv-problem').textContent()).toMatch(
+      /^Label "rose" is not among the model's classes \(the model's classes are "setosa", "versicolor", "virginica"\)\.$/,
     );
-    expect(await page.getByTestId('csv-mapping').textContent()).toMatch(
-      /rose\s*→\s*no class of the model\s*1/,
-    );
+    expect(await page.getByTestId('csv-mapping').textContent()).toMatch(/rose\s*→\s*none\s*1/);
     expect(await page.getByTestId('run-audit').isDisabled()).toBe(true);
     await screenshot(page, 'start-csv-unknown-label');
 

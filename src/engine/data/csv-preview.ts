@@ -2,6 +2,7 @@ import type { CsvPreview } from '../../shared/audit-document';
 import { excerpt } from '../excerpt.js';
 import { InputError } from '../input-error.js';
 import {
+  describeModelClasses,
   mapLabelsToClasses,
   parseClassIndex,
   type LabelOccurrence,
@@ -122,7 +123,18 @@ export async function previewCsv(path: string, options: CsvPreviewOptions): Prom
     count: seen.count,
     classIndex: classOf(label, options),
   }));
-  if (labelIndex >= 0 && counts.size > 0) {
+  const unknown = mapping.filter((m) => m.classIndex === null);
+  if (labelIndex >= 0 && unknown.length > 0 && unknown.length < mapping.length) {
+    // Labels that name no class, named (the audit would stop at the first of them).
+    const listed = unknown
+      .slice(0, 10)
+      .map((m) => excerpt(m.label))
+      .join(', ');
+    const more = unknown.length > 10 ? `, … (${unknown.length} in all)` : '';
+    problems.push(
+      `${unknown.length === 1 ? 'Label' : 'Labels'} ${listed}${more} ${unknown.length === 1 ? 'is' : 'are'} not among the model's classes (${describeModelClasses(options)}).`,
+    );
+  } else if (labelIndex >= 0 && counts.size > 0) {
     const occurrences: LabelOccurrence[] = sorted.map(([label, seen]) => ({
       label,
       file: path,
@@ -140,7 +152,7 @@ export async function previewCsv(path: string, options: CsvPreviewOptions): Prom
       problems.push(`${capitalise(error.problem)}.`);
     }
   }
-  const unknownLabels = mapping.filter((m) => m.classIndex === null).map((m) => m.label);
+  const unknownLabels = unknown.map((m) => m.label);
   return {
     file: path,
     columns,

@@ -53,7 +53,9 @@ describe('a CSV test set previewed before the audit', () => {
     ]);
     expect(preview.unknownLabels).toEqual(['rose']);
     expect(preview.problems).toHaveLength(1);
-    expect(preview.problems[0]).toMatch(/^Row 4: label "rose" is not one of the model's classes/);
+    expect(preview.problems[0]).toBe(
+      'Label "rose" is not among the model\'s classes (the model\'s classes are "setosa", "versicolor", "virginica").',
+    );
   });
 
   it('is ready when the obvious column maps every label; cells are cut to 40 characters', async () => {
