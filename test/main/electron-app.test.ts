@@ -373,8 +373,9 @@ describe('the app in a real Electron window', () => {
     await start();
     await page.getByTestId('open-history').click();
     await page.getByTestId('history-table').waitFor();
-    // The demo, the demo again after the engine was killed, the Keras, h5 and ONNX audits, the scores.
-    expect(await page.getByTestId('history-row').count()).toBe(6);
+    // The demo, the demo again after the engine was killed, the Keras, h5 and ONNX audits, the scores,
+    // the tabular model on its CSV.
+    expect(await page.getByTestId('history-row').count()).toBe(7);
     await shot('history');
   }, 120_000);
 });
