@@ -220,4 +220,24 @@ describe('opening inputs from the window', () => {
     await page.getByTestId('verdict').waitFor({ timeout: 60_000 });
     await page.close();
   });
+
+  it('says which IDX pair of a Fashion-MNIST folder it used, and which it left out', async () => {
+    const page = await openApp(e2e);
+    await dropFiles(page, '[data-testid=drop-model]', await filesOf(DEMO_MODEL_DIR));
+    await page.getByTestId('model-summary').waitFor();
+    const [chooser] = await Promise.all([
+      page.waitForEvent('filechooser'),
+      page.getByTestId('drop-test-set-choose-folder').click(),
+    ]);
+    // Debian's dataset-fashion-mnist: the training and the test pair in one folder.
+    await chooser.setFiles('/usr/share/datasets/fashion-mnist');
+    const note = page.getByTestId('test-set-note');
+    await note.waitFor({ timeout: 60_000 });
+    expect(await note.textContent()).toBe(
+      'Used the test pair, t10k-images-idx3-ubyte.gz with t10k-labels-idx1-ubyte.gz; left out train-images-idx3-ubyte.gz and train-labels-idx1-ubyte.gz (training).',
+    );
+    expect(await page.getByTestId('test-set-summary').textContent()).toMatch(/Samples\s*10,000/);
+    await screenshot(page, 'start-fashion-mnist-folder');
+    await page.close();
+  }, 120_000);
 });
