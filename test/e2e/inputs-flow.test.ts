@@ -132,8 +132,14 @@ describe('opening inputs from the window', () => {
     const page = await openApp(e2e);
     await dropFiles(page, '[data-testid=drop-model]', await filesOf(modelDir));
     await page.getByTestId('model-summary').waitFor();
-    await dropFiles(page, '[data-testid=drop-test-set]', await filesOf(dir, ['roses.csv']));
+    // Dropped on the model's zone by mistake: a CSV test set is told by its content.
+    await dropFiles(page, '[data-testid=drop-model]', await filesOf(dir, ['roses.csv']));
     await page.getByTestId('csv-mapping').waitFor();
+    expect(await page.getByTestId('drop-note').textContent()).toBe(
+      'roses.csv is a test set: it was put in its place.',
+    );
+    expect(await page.getByTestId('drop-test-set').textContent()).toMatch(/roses\.csv/);
+    expect(await page.getByTestId('model-summary').count()).toBe(1);
     expect(await page.getByTestId('csv-problem').textContent()).toMatch(
       /^Label "rose" is not among the model's classes \(the model's classes are "setosa", "versicolor", "virginica"\)\.$/,
     );

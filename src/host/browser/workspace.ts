@@ -140,7 +140,7 @@ export class Workspace {
       // A lone model.json is opened as its folder, so that a missing shard is named in the message.
       return purpose === 'testSet'
         ? { path: path.join(folder, only.name), label: only.name }
-        : { path: folder, label };
+        : { path: folder, label: label.endsWith('upload') ? only.name : label };
     }
   }
 

@@ -261,6 +261,16 @@ export class AppState {
       await this.#start({ scores: ref }, { model: ref, testSet: ref });
       return;
     }
+    // A test set dropped on the model's zone (or a model on the test set's) goes where it belongs.
+    const other: InputPurpose = purpose === 'model' ? 'testSet' : 'model';
+    const sorted = await this.api.sortDrop({ ...ref, items: [ref.path] }).catch(() => null);
+    if (token !== this.#tokens[purpose]) return;
+    if (sorted && sorted[other] && !sorted[purpose]) {
+      slot.busy = false;
+      this.dropNote = `${ref.label} is ${other === 'model' ? 'a model' : 'a test set'}: it was put in its place.`;
+      await this.#setInput(other, { ...ref, path: sorted[other].path }, ++this.#tokens[other]);
+      return;
+    }
     await this.#setInput(purpose, ref, token);
   }
 
