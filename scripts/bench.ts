@@ -5,7 +5,8 @@
  * Targets (2-core machine): >= 2,000 images/s end to end on wasm; peak memory at 60,000 images within
  * 1.3x of that at 10,000; all metrics with 1,000 bootstrap resamples on 100,000 predictions under 2 s;
  * one fine-tuning epoch over the 10,000 demo images on wasm under 10 s. The history's save, reopen and
- * paired-comparison times are measured and reported (no target).
+ * paired-comparison times are measured and reported (no target), as is fitting every post-hoc
+ * calibrator on 2,500 × 10 logits (`--child calibrators`).
  *
  * Image folders (scripts/bench-photos.ts; targets from issue 11): a MobileNetV2-sized model at 224×224
  * on 1,000 photos of mixed sizes, per backend: end to end within 1.15x of predict-only; on tensorflow
@@ -18,7 +19,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { auditPredictions } from '../src/core';
+import { auditPredictions, CALIBRATORS, calibratorsFor } from '../src/core';
 import { syntheticPredictions } from './synthetic-predictions';
 import { writeSyntheticNpyPair } from './synthetic-score-file';
 import { BootstrapHelper, auditPredictionsInParallel } from '../src/engine/parallel-bootstrap';
@@ -85,6 +86,8 @@ if (values.child === 'audit') {
   console.log(JSON.stringify(await benchHistory(values.data ?? DEMO_TEST_IMAGES)));
 } else if (values.child === 'scores') {
   console.log(JSON.stringify(await benchScoreFile(Number(values.samples ?? 10_000_000), 10, 1000)));
+} else if (values.child === 'calibrators') {
+  console.log(JSON.stringify(benchCalibrators(2500, 10)));
 } else if (values.child === 'metrics') {
   console.log(JSON.stringify(await benchMetrics(100_000, 10, 1000)));
 } else if (values.child === 'hostile') {
@@ -118,6 +121,7 @@ if (values.child === 'audit') {
       images60000: child(['--child', 'audit', '--backend', 'wasm', '--data', TRAIN_IMAGES]),
     },
     metrics: child(['--child', 'metrics']),
+    calibrators: child(['--child', 'calibrators']),
     // Files that cannot be what they claim, refused from their first bytes (target: < 1 s, flat memory).
     hostileInputs: child(['--child', 'hostile']),
     // A score file (labels.npy + probs.npy, 10,000,000 x 10 float32) audited without a model: every
@@ -271,6 +275,23 @@ async function benchFinetune(backend: BackendName, samples: number, layers: stri
  * All metrics with their bootstrap intervals, as the engine computes them: on this thread alone, and
  * shared with the engine's bootstrap thread (started beforehand, as the engine starts it at launch).
  */
+/** Fitting every post-hoc calibrator on n × K logits (the calibration part of a fine-tune). */
+function benchCalibrators(n: number, k: number) {
+  const predictions = syntheticPredictions(n, k, 'overconfident');
+  const data = { logits: predictions.logits!, labels: predictions.labels, numClasses: k };
+  return calibratorsFor(k).map((id) => {
+    const started = performance.now();
+    const fitted = CALIBRATORS[id].fit(data);
+    return {
+      calibrator: id,
+      samples: n,
+      classes: k,
+      seconds: round((performance.now() - started) / 1000),
+      summary: fitted.summary,
+    };
+  });
+}
+
 async function benchMetrics(n: number, k: number, resamples: number) {
   const helper = new BootstrapHelper(
     new URL('../src/engine/worker/thread-entry.mjs', import.meta.url),

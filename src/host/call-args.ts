@@ -30,6 +30,7 @@ export const CALL_ARGS: Record<IpcCall | 'finishUpload', readonly ArgKind[]> = {
   thumbnail: ['input', 'input', 'id'],
   startFinetune: ['finetuneSettings'],
   cancelFinetune: ['id'],
+  comparePostHoc: ['id'],
   getReport: ['id'],
   saveAuditAgain: ['id'],
   saveFinetuneAgain: ['id'],

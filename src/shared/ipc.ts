@@ -35,6 +35,7 @@ export const IPC_CALLS = [
   'thumbnail',
   'startFinetune',
   'cancelFinetune',
+  'comparePostHoc',
   'getReport',
   'saveAuditAgain',
   'saveFinetuneAgain',

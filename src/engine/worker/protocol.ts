@@ -4,6 +4,7 @@ import type { EngineBackend } from '../../shared/api';
 import type { CsvPreview, DatasetSummary, ModelSummary } from '../../shared/audit-document';
 import type { AuditProgress, AuditRequest, AuditResult } from '../audit';
 import type { FinetuneProgress, FinetuneRequest, FinetuneResult } from '../finetune/finetune';
+import type { PostHocRequest, PostHocResult } from '../finetune/post-hoc-only';
 import type { SortedInputs } from '../input-kind';
 import type { TestSetRequest } from '../session';
 
@@ -18,6 +19,8 @@ export interface EngineCalls {
   sortInputs: [{ paths: string[] }, SortedInputs];
   thumbnail: [TestSetRequest & { sampleId: string }, Uint8Array | null];
   finetune: [FinetuneRequest, FinetuneResult];
+  /** The post-hoc calibrators alone on an audit's scores (a score file, or a model run). */
+  calibrate: [PostHocRequest, PostHocResult];
   /** b − a for every metric with paired-bootstrap intervals (comparing two saved audits). */
   pairedDeltas: [
     { a: Predictions; b: Predictions; options: PairedBootstrapOptions },
