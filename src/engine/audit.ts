@@ -109,6 +109,10 @@ export async function runAudit(
       confidenceThreshold: request.confidenceThreshold,
     },
     hooks.bootstrapHelper ?? null,
+    {
+      signal: hooks.signal,
+      onProgress: (done, total) => hooks.onProgress?.({ phase: 'metrics', done, total }),
+    },
   );
   const provenance: Provenance = {
     backend: scored.backend.name,

@@ -1,4 +1,4 @@
-import type { DatasetSummary, ModelSummary } from '../shared/audit-document';
+import type { CsvPreview, DatasetSummary, ModelSummary } from '../shared/audit-document';
 import {
   runAudit,
   type AuditHooks,
@@ -7,7 +7,12 @@ import {
   type ModelAuditRequest,
 } from './audit';
 import { selectBackend } from './backend';
-import type { OpenedDataset } from './data';
+import { detectDatasetFormat, type OpenedDataset } from './data';
+import { previewCsv } from './data/csv-preview';
+import { datasetFile } from './data/detect-format';
+import { finetuneEligibility } from './finetune/eligibility';
+import { inputSpecFor } from './input-spec';
+import { sortInputs, type SortedInputs } from './input-kind';
 import {
   runFinetune,
   type FinetuneHooks,
@@ -46,11 +51,34 @@ export class EngineSession {
   private dataset: { key: string; opened: OpenedDataset } | null = null;
 
   async inspectModel(modelPath: string): Promise<ModelSummary> {
-    return summariseModel((await this.openModel(modelPath, true)).info);
+    const loaded = await this.openModel(modelPath, true);
+    return { ...summariseModel(loaded.info), finetune: finetuneEligibility(loaded) };
   }
 
-  async inspectTestSet(request: TestSetRequest): Promise<DatasetSummary> {
-    const { info } = await this.openTestSet(request, true);
+  /** A CSV test set's first rows, label column and class mapping against the model; null for other test sets. */
+  async previewCsv(request: TestSetRequest, signal?: AbortSignal): Promise<CsvPreview | null> {
+    if ((await detectDatasetFormat(request.dataPath)) !== 'csv') return null;
+    const { info } = await this.openModel(request.modelPath, false);
+    return previewCsv(await datasetFile(request.dataPath), {
+      input: inputSpecFor(info.file, info.inputShape, false),
+      classNames: info.classNames,
+      numClasses: info.numClasses,
+      labelColumn: request.labelColumn,
+      signal,
+    });
+  }
+
+  /** Several dropped items sorted into a model, a test set and a score file, by content. */
+  sortInputs(paths: string[]): Promise<SortedInputs> {
+    return sortInputs(paths);
+  }
+
+  /** `hooks`: an image folder's files read / found while it is opened (and a cancel). */
+  async inspectTestSet(
+    request: TestSetRequest,
+    hooks: Pick<AuditHooks, 'onProgress' | 'signal'> = {},
+  ): Promise<DatasetSummary> {
+    const { info } = await this.openTestSet(request, true, hooks);
     return { ...info };
   }
 
@@ -83,7 +111,11 @@ export class EngineSession {
     return loaded;
   }
 
-  private async openTestSet(request: TestSetRequest, fresh: boolean): Promise<OpenedDataset> {
+  private async openTestSet(
+    request: TestSetRequest,
+    fresh: boolean,
+    hooks: Pick<AuditHooks, 'onProgress' | 'signal'> = {},
+  ): Promise<OpenedDataset> {
     const key = JSON.stringify([
       request.dataPath,
       request.modelPath,
@@ -92,7 +124,13 @@ export class EngineSession {
     ]);
     if (!fresh && this.dataset?.key === key) return this.dataset.opened;
     const model = await this.openModel(request.modelPath, false);
-    const { dataset: opened } = await openTestSetFor(model, request.dataPath, request);
+    const { dataset: opened } = await openTestSetFor(model, request.dataPath, {
+      ...request,
+      signal: hooks.signal,
+      onProgress: hooks.onProgress
+        ? ({ found, read }) => hooks.onProgress?.({ phase: 'loading', done: read, total: found })
+        : undefined,
+    });
     this.dataset = { key, opened };
     return opened;
   }

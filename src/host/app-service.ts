@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type {
   AuditSettings,
@@ -30,6 +31,7 @@ export type AppService = Omit<
   | 'chooseInput'
   | 'onAuditEvent'
   | 'onFinetuneEvent'
+  | 'onInspectProgress'
   | 'onHostCommand'
   | 'exportFinetunedModel'
   | 'exportPdf'
@@ -95,6 +97,21 @@ export function createAppService({
     return grants.check(ref, what);
   }
   const running = new Map<string, AbortController>();
+  /** Test sets being inspected, by path, so that the window can stop reading one it dropped. */
+  const inspecting = new Map<string, Set<AbortController>>();
+  /** Runs an inspection of `input` that cancelInspect can stop. */
+  async function inspection<T>(input: string, work: (signal: AbortSignal) => Promise<T>) {
+    const controller = new AbortController();
+    const set = inspecting.get(input) ?? new Set();
+    set.add(controller);
+    inspecting.set(input, set);
+    try {
+      return await work(controller.signal);
+    } finally {
+      set.delete(controller);
+      if (set.size === 0) inspecting.delete(input);
+    }
+  }
   /** The input paths of each running (or waiting) task. */
   const runningInputs = new Map<string, string[]>();
   const finetunedModels = new Map<string, string>();
@@ -169,11 +186,57 @@ export function createAppService({
     },
     inspectModel: async (model) =>
       engine.call('inspectModel', { modelPath: await granted(model, 'model') }),
-    inspectTestSet: async (testSet, model) =>
-      engine.call('inspectTestSet', {
-        dataPath: await granted(testSet, 'test set'),
-        modelPath: await granted(model, 'model'),
-      }),
+    async inspectTestSet(testSet, model, labelColumn) {
+      const dataPath = await granted(testSet, 'test set');
+      const modelPath = await granted(model, 'model');
+      return inspection(testSet.path, (signal) =>
+        engine.call(
+          'inspectTestSet',
+          { dataPath, modelPath, labelColumn: labelColumn ?? undefined },
+          {
+            signal,
+            onProgress: ({ done, total }) => {
+              if (done !== undefined && total !== undefined)
+                emit({ type: 'inspect-progress', input: testSet.path, done, total });
+            },
+          },
+        ),
+      );
+    },
+    async previewCsv(testSet, model, labelColumn) {
+      const dataPath = await granted(testSet, 'test set');
+      const modelPath = await granted(model, 'model');
+      return inspection(testSet.path, (signal) =>
+        engine.call(
+          'previewCsv',
+          { dataPath, modelPath, labelColumn: labelColumn ?? undefined },
+          { signal },
+        ),
+      );
+    },
+    async cancelInspect(testSet) {
+      for (const controller of inspecting.get(testSet.path) ?? []) controller.abort();
+    },
+    async sortDrop(drop) {
+      const root = await granted(drop, 'drop');
+      // Each item must be granted too (Electron grants a drop's items with their folder).
+      const items =
+        drop.items && drop.items.length > 0
+          ? await Promise.all(drop.items.map((item) => granted({ path: item }, 'dropped item')))
+          : (await readdir(root, { withFileTypes: true }))
+              .filter((entry) => !entry.name.startsWith('.'))
+              .map((entry) => path.join(root, entry.name))
+              .sort();
+      const sorted = await engine.call('sortInputs', { paths: items });
+      const ref = (location: string | null): InputRef | null =>
+        location === null ? null : { path: location, label: inputLabel(location) };
+      return {
+        model: ref(sorted.model),
+        testSet: ref(sorted.testSet),
+        scores: ref(sorted.scores),
+        ignored: sorted.ignored.map((i) => ({ name: path.basename(i.path), reason: i.reason })),
+      };
+    },
     scoreFileFormat: async (input) => detectScoreFile(await granted(input, 'score file')),
     async startAudit(settings: AuditSettings) {
       const common = {
@@ -381,6 +444,12 @@ export function createAppService({
       return png ? `data:image/png;base64,${Buffer.from(png).toString('base64')}` : null;
     },
   };
+}
+
+/** The name shown for a sorted item: a TF.js model's JSON file without its extension (`model`). */
+function inputLabel(location: string): string {
+  const name = path.basename(location);
+  return /\.json$/i.test(name) ? name.replace(/\.json$/i, '') : name;
 }
 
 /** `<model>-calibration-audit.pdf`, the model's name kept to safe characters. */

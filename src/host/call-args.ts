@@ -8,6 +8,7 @@ type ArgKind =
   | 'name'
   | 'fingerprint'
   | 'input'
+  | 'optionalName'
   | 'purpose'
   | 'auditSettings'
   | 'finetuneSettings';
@@ -20,7 +21,10 @@ type ArgKind =
 export const CALL_ARGS: Record<IpcCall | 'finishUpload', readonly ArgKind[]> = {
   demo: [],
   inspectModel: ['input'],
-  inspectTestSet: ['input', 'input'],
+  inspectTestSet: ['input', 'input', 'optionalName'],
+  previewCsv: ['input', 'input', 'optionalName'],
+  cancelInspect: ['input'],
+  sortDrop: ['input'],
   startAudit: ['auditSettings'],
   cancelAudit: ['id'],
   thumbnail: ['input', 'input', 'id'],
@@ -79,6 +83,11 @@ function checkArg(kind: ArgKind, value: unknown): string | null {
       return Number.isSafeInteger(value) && (value as number) >= 1
         ? null
         : 'must be a history id (a positive whole number)';
+    case 'optionalName':
+      if (value === undefined || value === null) return null;
+      return typeof value === 'string' && value.length <= MAX_NAME_CHARS
+        ? null
+        : `must be a name (a string of at most ${MAX_NAME_CHARS} characters) when given`;
     case 'name':
       return typeof value === 'string' && value.length <= MAX_NAME_CHARS
         ? null
@@ -105,6 +114,16 @@ function inputProblem(value: unknown): string | null {
     return "must be an input with a 'path' string";
   if (ref.label !== undefined && typeof ref.label !== 'string')
     return "has a 'label' that is not a string";
+  const items = (value as { items?: unknown }).items;
+  if (
+    items !== undefined &&
+    !(
+      Array.isArray(items) &&
+      items.length <= 10_000 &&
+      items.every((i) => typeof i === 'string' && i.length > 0)
+    )
+  )
+    return "has 'items' that are not a list of paths";
   return null;
 }
 

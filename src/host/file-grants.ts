@@ -46,8 +46,12 @@ export class FileGrants {
         'nothing that is a file or folder on this computer was dropped.',
       );
     }
-    const location = given.length === 1 ? given[0] : path.dirname(path.resolve(given[0]));
-    return this.grantInput(location);
+    if (given.length === 1) return this.grantInput(given[0]);
+    const folder = await this.grantInput(path.dirname(path.resolve(given[0])));
+    // Several items: each granted as well (they may lie in different folders), and listed so that
+    // the window can sort them (a model and a test set dropped together; see sortDrop).
+    const items = await Promise.all(given.map((item) => this.grant(item)));
+    return { ...folder, items };
   }
 
   /**

@@ -10,7 +10,14 @@ import {
 import { cp, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { HostCommand, HostEvent, InputPurpose, InputRef, ReportPageSize } from '../shared/api';
+import type {
+  ChooseKind,
+  HostCommand,
+  HostEvent,
+  InputPurpose,
+  InputRef,
+  ReportPageSize,
+} from '../shared/api';
 import type { CallOutcome } from '../shared/api-error';
 import { IPC, IPC_CALLS, type IpcCall } from '../shared/ipc';
 import { REPORT_FOOTER_TEMPLATE, REPORT_MARGINS_MM } from '../shared/report-print';
@@ -172,26 +179,46 @@ async function waitForReport(contents: WebContents): Promise<void> {
   }
 }
 
-async function chooseInput(purpose: InputPurpose): Promise<InputRef | null> {
+/** Extensions the file dialog offers first (all files stay choosable): models, test sets, score files. */
+const INPUT_EXTENSIONS: Record<InputPurpose, string[]> = {
+  model: ['json', 'bin', 'keras', 'h5', 'hdf5', 'onnx', 'csv', 'npy', 'npz', 'parquet'],
+  testSet: ['csv', 'gz', 'idx3-ubyte', 'idx1-ubyte', 'npy', 'npz', 'parquet'],
+};
+
+/**
+ * The Open dialog: files (one, or several such as model.json with its shards, or a model and a test
+ * set: granted each and sorted by the window, see sortDrop) or one folder. Linux and Windows dialogs
+ * cannot offer both at once, so the window asks for one or the other.
+ */
+async function chooseInput(
+  purpose: InputPurpose,
+  kind: ChooseKind = 'files',
+): Promise<InputRef | null> {
   if (!window) return null;
-  const folder = purpose === 'model' || process.platform === 'darwin';
+  const what = purpose === 'model' ? 'Model' : 'Test Set';
   const result = await dialog.showOpenDialog(window, {
-    title: purpose === 'model' ? 'Open Model Folder' : 'Open Test Set',
-    properties: folder
-      ? purpose === 'model'
+    title: kind === 'folder' ? `Open ${what} Folder` : `Open ${what}`,
+    properties:
+      kind === 'folder'
         ? ['openDirectory']
-        : ['openFile', 'openDirectory']
-      : ['openFile'],
+        : process.platform === 'darwin'
+          ? ['openFile', 'openDirectory', 'multiSelections']
+          : ['openFile', 'multiSelections'],
     filters:
-      purpose === 'testSet' && !folder
-        ? [
-            { name: 'Test sets (CSV, IDX)', extensions: ['csv', 'gz', 'idx3-ubyte', 'idx1-ubyte'] },
+      kind === 'folder'
+        ? undefined
+        : [
+            {
+              name: purpose === 'model' ? 'Models and score files' : 'Test sets and score files',
+              extensions: INPUT_EXTENSIONS[purpose],
+            },
             { name: 'All files', extensions: ['*'] },
-          ]
-        : undefined,
+          ],
   });
-  const chosen = result.canceled ? undefined : result.filePaths[0];
-  return chosen ? fileGrants.grantInput(chosen) : null;
+  if (result.canceled || result.filePaths.length === 0) return null;
+  return result.filePaths.length === 1
+    ? fileGrants.grantInput(result.filePaths[0])
+    : fileGrants.grantDrop(result.filePaths);
 }
 
 async function chooseFolder(title: string): Promise<InputRef | null> {
@@ -236,6 +263,10 @@ function buildMenu(): void {
           label: 'Open Model...',
           accelerator: 'CmdOrCtrl+O',
           click: () => offer('model', () => chooseInput('model')),
+        },
+        {
+          label: 'Open Model Folder...',
+          click: () => offer('model', () => chooseFolder('Open Model Folder')),
         },
         {
           label: 'Open Test Set...',
@@ -308,10 +339,15 @@ function registerIpc(service: AppService): void {
       exportPdf(service, String(auditId), pageSize === 'Letter' ? 'Letter' : 'A4'),
     );
   });
-  ipcMain.handle(IPC.chooseInput, (event, purpose: InputPurpose) => {
+  ipcMain.handle(IPC.chooseInput, (event, purpose: InputPurpose, kind: unknown) => {
     if (!fromMainWindow(event))
       return { ok: false, error: { kind: 'internal', message: 'Untrusted sender.' } };
-    return settle(() => chooseInput(purpose === 'model' ? 'model' : 'testSet'));
+    return settle(() =>
+      chooseInput(
+        purpose === 'model' ? 'model' : 'testSet',
+        kind === 'folder' ? 'folder' : 'files',
+      ),
+    );
   });
 }
 

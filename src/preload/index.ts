@@ -1,6 +1,9 @@
 import { contextBridge, ipcRenderer, webUtils } from 'electron';
 import {
+  isAuditEvent,
   isFinetuneEvent,
+  isInspectEvent,
+  type ChooseKind,
   type HostCommand,
   type HostEvent,
   type InputPurpose,
@@ -28,13 +31,14 @@ function onHostEvent(listener: (event: HostEvent) => void): () => void {
 const bridge: PreloadBridge = {
   host: 'electron',
   ...serviceCalls((method, args) => call(method, ...args)),
-  chooseInput: async (purpose: InputPurpose) =>
-    unwrap<InputRef | null>(await ipcRenderer.invoke(IPC.chooseInput, purpose)),
+  chooseInput: async (purpose: InputPurpose, kind?: ChooseKind) =>
+    unwrap<InputRef | null>(await ipcRenderer.invoke(IPC.chooseInput, purpose, kind)),
   exportFinetunedModel: async (finetuneId, arm) =>
     unwrap<string | null>(await ipcRenderer.invoke(IPC.exportFinetunedModel, finetuneId, arm)),
   exportPdf: async (auditId, pageSize) =>
     unwrap<string | null>(await ipcRenderer.invoke(IPC.exportPdf, auditId, pageSize)),
-  onAuditEvent: (listener) => onHostEvent((event) => isFinetuneEvent(event) || listener(event)),
+  onAuditEvent: (listener) => onHostEvent((event) => isAuditEvent(event) && listener(event)),
+  onInspectProgress: (listener) => onHostEvent((event) => isInspectEvent(event) && listener(event)),
   onFinetuneEvent: (listener) => onHostEvent((event) => isFinetuneEvent(event) && listener(event)),
   onHostCommand(listener) {
     const forward = (_event: Electron.IpcRendererEvent, command: HostCommand) => listener(command);

@@ -1,6 +1,7 @@
 import type {
   AuditDocument,
   BackendName,
+  CsvPreview,
   DatasetSummary,
   ModelSummary,
   PixelScaling,
@@ -25,12 +26,31 @@ export interface CalibrationAuditApi {
   /** The built-in demo: a Fashion-MNIST CNN and the real Fashion-MNIST test split. */
   demo(): Promise<{ model: InputRef; testSet: InputRef }>;
 
-  /** Asks the user for a model folder or a test set (a native dialog, or the browser's file picker). */
-  chooseInput(purpose: InputPurpose): Promise<InputRef | null>;
+  /**
+   * Asks the user for a model or a test set (a native dialog, or the browser's file picker): one or
+   * several files (`files`, the default: a .keras/.h5/.onnx model, a CSV, IDX files, model.json with
+   * its shards, a score file…) or a folder. Several files come back as one InputRef with `items`.
+   */
+  chooseInput(purpose: InputPurpose, kind?: ChooseKind): Promise<InputRef | null>;
 
+  /** Opens a model: what it is, and whether (and which layers) it can be fine-tuned. */
   inspectModel(model: InputRef): Promise<ModelSummary>;
-  /** Opens a test set against a model (labels are mapped to the model's classes). */
-  inspectTestSet(testSet: InputRef, model: InputRef): Promise<DatasetSummary>;
+  /**
+   * Opens a test set against a model (labels are mapped to the model's classes); `labelColumn`
+   * names a CSV's label column when it is not the obvious one.
+   */
+  inspectTestSet(testSet: InputRef, model: InputRef, labelColumn?: string): Promise<DatasetSummary>;
+  /**
+   * A CSV test set shown before running: its first rows, the label column (`labelColumn`, else the
+   * obvious one), the feature columns against the model's input, and the class mapping with unknown
+   * labels named. Null when the test set is not a CSV. A wrong choice is listed in `problems`, not thrown.
+   */
+  previewCsv(testSet: InputRef, model: InputRef, labelColumn?: string): Promise<CsvPreview | null>;
+  /**
+   * Several items dropped or chosen at once (an InputRef with `items`, or a folder): each told by its
+   * content, so that a model and a test set dropped together go where they belong.
+   */
+  sortDrop(drop: InputRef): Promise<SortedDrop>;
 
   /**
    * Whether a dropped or chosen file (or folder) is a score file (per-sample labels and predicted
@@ -43,6 +63,14 @@ export interface CalibrationAuditApi {
   startAudit(request: AuditSettings): Promise<{ auditId: string }>;
   cancelAudit(auditId: string): Promise<void>;
   onAuditEvent(listener: (event: AuditEvent) => void): () => void;
+
+  /**
+   * While a test set is inspected: an image folder's files read of those found (reading 1,159
+   * photos takes a while); `input` is the InputRef path given to inspectTestSet.
+   */
+  onInspectProgress(listener: (event: InspectProgressEvent) => void): () => void;
+  /** Stops inspecting a test set (reading a large folder) that the window no longer wants. */
+  cancelInspect(testSet: InputRef): Promise<void>;
 
   /** A PNG data URL of one test sample (for flagged mistakes), when the test set has images. */
   thumbnail(testSet: InputRef, model: InputRef, sampleId: string): Promise<string | null>;
@@ -157,10 +185,25 @@ export type ReportPageSize = 'A4' | 'Letter';
 
 export type InputPurpose = 'model' | 'testSet';
 
+/** What a picker asks for: files, or one folder (no picker on Linux or Windows offers both at once). */
+export type ChooseKind = 'files' | 'folder';
+
 /** Something the host can open: a path on the host's machine, and a name to show. */
 export interface InputRef {
   path: string;
   label: string;
+  /** Several items dropped or chosen together (paths inside `path` or granted with it): see sortDrop. */
+  items?: string[];
+}
+
+/** A drop of several items, sorted by content (see CalibrationAuditApi.sortDrop). */
+export interface SortedDrop {
+  model: InputRef | null;
+  testSet: InputRef | null;
+  /** A score file: audited on its own. */
+  scores: InputRef | null;
+  /** Items that are none of these (or a second of one kind), each named with why. */
+  ignored: { name: string; reason: string }[];
 }
 
 interface AuditSettingsBase {
@@ -283,11 +326,27 @@ export type FinetuneEvent =
   | { type: 'finetune-failed'; finetuneId: string; error: ApiError }
   | { type: 'finetune-cancelled'; finetuneId: string };
 
+/** How far inspecting a test set has got (an image folder's files read of those found). */
+export interface InspectProgressEvent {
+  type: 'inspect-progress';
+  input: string;
+  done: number;
+  total: number;
+}
+
 /** Everything a host pushes to the window. */
-export type HostEvent = AuditEvent | FinetuneEvent;
+export type HostEvent = AuditEvent | FinetuneEvent | InspectProgressEvent;
 
 export function isFinetuneEvent(event: HostEvent): event is FinetuneEvent {
   return event.type.startsWith('finetune-');
+}
+
+export function isInspectEvent(event: HostEvent): event is InspectProgressEvent {
+  return event.type === 'inspect-progress';
+}
+
+export function isAuditEvent(event: HostEvent): event is AuditEvent {
+  return !isFinetuneEvent(event) && !isInspectEvent(event);
 }
 
 /** The backend the engine picked: the fastest that loaded, with why each faster one did not. */

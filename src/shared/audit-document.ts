@@ -44,6 +44,8 @@ export interface ModelSummary {
    * model); null or absent when it can.
    */
   notTrainable?: string | null;
+  /** Whether it can be fine-tuned and which layers could train (set when a model is inspected). */
+  finetune?: FinetuneEligibility;
 }
 
 export interface DatasetSummary {
@@ -56,6 +58,50 @@ export interface DatasetSummary {
   skipped: { file: string; reason: string }[];
   /** A CSV of features: the columns fed to the model, in order (matched by count and order). */
   featureColumns?: string[];
+  /** A CSV: the column that held the labels (chosen, or found by its name). */
+  labelColumn?: string;
+  /** How it was read: e.g. which files of a folder were used and which were left out. */
+  notes?: string[];
+}
+
+/**
+ * A CSV test set as it will be read against a model, shown before running: its first rows, which
+ * column holds the labels (guessed when one is named label/target/class/y, else chosen), which are
+ * features, and how its labels map to the model's classes.
+ */
+export interface CsvPreview {
+  /** The CSV file (a folder holding just one CSV is read as it). */
+  file: string;
+  columns: string[];
+  /** The first rows (at most PREVIEW_ROWS), cells cut to 40 characters. */
+  rows: string[][];
+  /** Data rows in the whole file. */
+  rowCount: number;
+  /** The label column used: the one asked for, else the obvious one; null when there is none. */
+  labelColumn: string | null;
+  /** The label column was found by its name rather than chosen. */
+  labelGuessed: boolean;
+  /** An `id` column, named samples by it. */
+  idColumn: string | null;
+  /** The columns fed to the model, in order. */
+  featureColumns: string[];
+  /** What the model takes (features, or pixel values H×W×C). */
+  expectedFeatures: number;
+  /** Each distinct label (most frequent first), its row count and the model class it maps to (null: none). */
+  mapping: { label: string; count: number; classIndex: number | null }[];
+  /** Labels that name no class of the model (cut to 40 characters). */
+  unknownLabels: string[];
+  /** Why the audit cannot run as set (one line each); empty when it can. */
+  problems: string[];
+}
+
+/** Whether a model can be fine-tuned here, and which layers would train; shown when it is opened. */
+export interface FinetuneEligibility {
+  eligible: boolean;
+  /** When not: why (one sentence after the model's name). */
+  reason: string | null;
+  /** When eligible: the layers with weights, innermost, in model order (the head last). */
+  layers: string[];
 }
 
 export type ScoreFileFormat = 'csv' | 'npy' | 'npz' | 'parquet';

@@ -7,6 +7,22 @@ import type { CalibrationAuditApi, InputPurpose, InputRef } from './api';
  */
 export interface HostBridge extends CalibrationAuditApi {
   resolveDrop(purpose: InputPurpose, drop: DataTransfer): Promise<InputRef>;
+  /**
+   * Files sent to the host so far while a drop or a pick is uploaded (the browser host copies every
+   * file into its workspace; Electron opens them where they are and never calls the listener).
+   */
+  onTransfer(listener: (progress: TransferProgress) => void): () => void;
+  /** Stops the upload of a drop or a pick for that input (nothing was opened yet). */
+  cancelTransfer(purpose: InputPurpose): void;
+}
+
+/** How far an upload has got. */
+export interface TransferProgress {
+  purpose: InputPurpose;
+  files: number;
+  totalFiles: number;
+  bytes: number;
+  totalBytes: number;
 }
 
 /**

@@ -4,7 +4,7 @@ import type { CalibrationAuditApi } from './api';
 export const IPC = {
   /** invoke(method, args) → CallOutcome */
   call: 'calibration-audit:call',
-  /** invoke(purpose) → CallOutcome<InputRef | null> */
+  /** invoke(purpose, kind) → CallOutcome<InputRef | null> */
   chooseInput: 'calibration-audit:choose-input',
   /**
    * invoke(paths) → CallOutcome<InputRef>: the paths the preload got from webUtils for dropped files;
@@ -26,6 +26,9 @@ export const IPC_CALLS = [
   'demo',
   'inspectModel',
   'inspectTestSet',
+  'previewCsv',
+  'cancelInspect',
+  'sortDrop',
   'scoreFileFormat',
   'startAudit',
   'cancelAudit',

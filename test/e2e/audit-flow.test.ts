@@ -194,10 +194,7 @@ describe('the audit flow in Chromium', () => {
     await page.getByRole('button', { name: /new audit/i }).click();
     const [chooser] = await Promise.all([
       page.waitForEvent('filechooser'),
-      page
-        .getByTestId('drop-test-set')
-        .getByRole('button', { name: /replace/i })
-        .click(),
+      page.getByTestId('drop-test-set').getByRole('button', { name: 'Folder…' }).click(),
     ]);
     await chooser.setFiles(path.join(folder, 'shop'));
     const summary = page.getByTestId('test-set-summary');

@@ -79,6 +79,24 @@ describe('auditPredictionsInParallel', () => {
     }
   });
 
+  it('reports resamples done in chunks up to the total, and stops when cancelled', async () => {
+    const reports: [number, number][] = [];
+    const report = await auditPredictionsInParallel(predictions, options, null, {
+      onProgress: (done, total) => reports.push([done, total]),
+    });
+    expect(report).toEqual(auditPredictions(predictions, options));
+    expect(reports[0]).toEqual([0, 200]);
+    expect(reports.at(-1)).toEqual([200, 200]);
+    expect(reports.length).toBeGreaterThan(10);
+    expect(reports.every(([done], i) => i === 0 || done > reports[i - 1][0])).toBe(true);
+    const controller = new AbortController();
+    const cancelled = auditPredictionsInParallel(predictions, options, null, {
+      signal: controller.signal,
+      onProgress: (done) => done >= 40 && controller.abort(),
+    });
+    await expect(cancelled).rejects.toBeInstanceOf(CancelledError);
+  });
+
   it('needs no helper at all', async () => {
     expect(await auditPredictionsInParallel(predictions, options, null)).toEqual(
       auditPredictions(predictions, options),

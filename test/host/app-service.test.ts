@@ -1,7 +1,8 @@
-import { readFile, rename } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditView, HostEvent, InputRef } from '../../src/shared/api';
+import { PNG } from 'pngjs';
+import type { AuditView, HostEvent, InspectProgressEvent, InputRef } from '../../src/shared/api';
 import type { FinetuneDocument } from '../../src/shared/finetune-document';
 import { RESOURCES_DIR } from '../../src/engine/demo';
 import { EngineClient } from '../../src/engine/worker/engine-client';
@@ -344,5 +345,96 @@ describe('a score file audited on its own', () => {
       type: 'failed',
       error: { kind: 'input', message: expect.stringMatching(/sum\.parquet: row 20 \(index 19\)/) },
     });
+  });
+});
+
+describe('inputs inspected before an audit', () => {
+  it('shows a CSV test set with its label column, features and class mapping; a chosen column is used', async () => {
+    const preview = await service.previewCsv(testSet, model);
+    expect(preview).not.toBeNull();
+    expect(preview?.labelColumn).toBe('label');
+    expect(preview?.labelGuessed).toBe(true);
+    expect(preview?.featureColumns).toHaveLength(preview?.expectedFeatures ?? -1);
+    expect(preview?.problems).toEqual([]);
+    expect(preview?.mapping.every((m) => m.classIndex !== null)).toBe(true);
+    // A column that holds no labels: its values are named as unknown, nothing is thrown.
+    const wrong = await service.previewCsv(testSet, model, preview?.featureColumns[0]);
+    expect(wrong?.unknownLabels.length).toBeGreaterThan(0);
+    expect(wrong?.problems.length).toBeGreaterThan(0);
+    await expect(service.inspectTestSet(testSet, model, 'nope')).rejects.toThrow(
+      /has no column "nope"/,
+    );
+    // Not a CSV: no preview.
+    expect(
+      await service.previewCsv({ path: demoInputs(RESOURCES_DIR).testSet.path, label: '' }, model),
+    ).toBeNull();
+  });
+
+  it('reports the files of an image folder read while it is inspected', async () => {
+    const folder = path.join(await tempDir(), 'photos');
+    const png = new PNG({ width: 2, height: 2 });
+    png.data.fill(200);
+    for (const label of ['0', '1', '2']) {
+      for (const name of ['a.png', 'b.png']) {
+        await mkdir(path.join(folder, label), { recursive: true });
+        await writeFile(path.join(folder, label, name), PNG.sync.write(png));
+      }
+    }
+    await grants.grant(folder);
+    const before = events.length;
+    const summary = await service.inspectTestSet({ path: folder, label: 'photos' }, model);
+    expect(summary.sampleCount).toBe(6);
+    const reads = events
+      .slice(before)
+      .filter((e): e is InspectProgressEvent => e.type === 'inspect-progress');
+    expect(reads.length).toBeGreaterThan(0);
+    expect(reads.every((e) => e.input === folder)).toBe(true);
+    expect(reads.at(-1)).toMatchObject({ done: 6, total: 6 });
+
+    // A large folder the window no longer wants stops being read.
+    const large = path.join(await tempDir(), 'many');
+    for (const label of ['0', '1', '2']) {
+      await mkdir(path.join(large, label), { recursive: true });
+      for (let i = 0; i < 300; i++)
+        await writeFile(path.join(large, label, `${i}.png`), PNG.sync.write(png));
+    }
+    await grants.grant(large);
+    const ref = { path: large, label: 'many' };
+    const reading = service.inspectTestSet(ref, model);
+    await new Promise<void>((resolve) => {
+      const check = () =>
+        events.some((e) => e.type === 'inspect-progress' && e.input === large)
+          ? resolve()
+          : setTimeout(check, 5);
+      check();
+    });
+    await service.cancelInspect(ref);
+    await expect(reading).rejects.toThrow(/Cancelled/);
+  });
+
+  it('says whether the model can be fine-tuned, and which layers', async () => {
+    const summary = await service.inspectModel(model);
+    expect(summary.finetune).toEqual({
+      eligible: true,
+      reason: null,
+      layers: ['features', 'norm', 'head'],
+    });
+  });
+
+  it('sorts a model and a test set dropped together, opening only what was granted', async () => {
+    const sorted = await service.sortDrop({
+      path: model.path,
+      label: '2 dropped files',
+      items: [testSet.path, model.path],
+    });
+    expect(sorted).toEqual({
+      model: { path: model.path, label: 'model' },
+      testSet: { path: testSet.path, label: 'labelled.csv' },
+      scores: null,
+      ignored: [],
+    });
+    await expect(
+      service.sortDrop({ path: model.path, label: 'x', items: ['/etc/passwd'] }),
+    ).rejects.toThrow(/was not opened in this window/);
   });
 });

@@ -18,6 +18,12 @@ describe('checkCallArgs', () => {
     ).toHaveLength(1);
     expect(checkCallArgs('auditTrend', ['ab12'])).toEqual(['ab12']);
     expect(checkCallArgs('historyStatus', [])).toEqual([]);
+    // A label column is optional; JSON carries a missing one as null.
+    expect(checkCallArgs('previewCsv', [ref, ref])).toEqual([ref, ref]);
+    expect(checkCallArgs('previewCsv', [ref, ref, null])).toHaveLength(3);
+    expect(checkCallArgs('inspectTestSet', [ref, ref, 'species'])).toHaveLength(3);
+    const drop = { ...ref, items: ['/m/a.csv', '/m/model.json'] };
+    expect(checkCallArgs('sortDrop', [drop])).toEqual([drop]);
   });
 
   it.each([
@@ -37,6 +43,9 @@ describe('checkCallArgs', () => {
     ['cancelAudit', [''], /must be an id/],
     ['finishUpload', ['abc', 'weights'], /'model' or 'testSet'/],
     ['historyStatus', [1], /takes 0 arguments, not 1/],
+    ['previewCsv', [ref, ref, 5], /argument 3 must be a name .* when given/],
+    ['sortDrop', [{ ...ref, items: [''] }], /'items' that are not a list of paths/],
+    ['sortDrop', [{ ...ref, items: 'a' }], /'items' that are not a list of paths/],
   ] as const)('refuses %s(%j) as the caller’s mistake', (call, args, message) => {
     expect(() => checkCallArgs(call, [...args])).toThrow(message);
     expect(() => checkCallArgs(call, [...args])).toThrow(/^request: /);

@@ -65,7 +65,14 @@ describe('FileGrants', () => {
       path.join(dir, 'chosen', 'model', 'model.json'),
       path.join(dir, 'chosen', 'model', 'shard.bin'),
     ]);
-    expect(several).toEqual({ path: path.join(dir, 'chosen', 'model'), label: 'model' });
+    expect(several).toEqual({
+      path: path.join(dir, 'chosen', 'model'),
+      label: 'model',
+      items: [
+        path.join(dir, 'chosen', 'model', 'model.json'),
+        path.join(dir, 'chosen', 'model', 'shard.bin'),
+      ],
+    });
     expect(await grants.isGranted(path.join(dir, 'chosen', 'model', 'model.json'))).toBe(true);
     // Files the page made itself have no path (webUtils gives ''): nothing is granted.
     await expect(grants.grantDrop(['', ''])).rejects.toThrow(/^drop: nothing that is a file/);

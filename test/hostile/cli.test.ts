@@ -105,7 +105,7 @@ describe('hostile inputs on the command line', () => {
     const outcome = await cli('audit', '--model', model, '--data', file);
     expect(outcome.code).toBe(1);
     expect(oneLine(outcome.stderr)).toBe(
-      `calibration-audit: ${file}: class-count mismatch: the test set has 4 classes, the model 2 (labels found: "0", "1", "benign", "malignant"); the labels mix class numbers ("0", "1") and names ("benign", "malignant"): use one kind`,
+      `calibration-audit: ${file}: labels "benign", "malignant" are not among the model's classes (the model has 2 classes, numbered 0 to 1), while the other 2 are; the labels mix class numbers ("0", "1") and names ("benign", "malignant"): use one kind`,
     );
   });
 

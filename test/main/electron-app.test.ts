@@ -1,11 +1,14 @@
 import { existsSync, statSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ElectronApplication, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/temp-dir';
 import { PHOTO_CLASSES, saveTinyImageModel, writePhotoFolder } from '../helpers/tiny-image-model';
 import { launchApp, pdfText, ROOT, xDisplay } from '../helpers/electron-app';
+import { saveTinyModel } from '../helpers/tiny-models';
+
+const SPECIES = ['setosa', 'versicolor', 'virginica'];
 
 /**
  * The built app in a real Electron window (under Xvfb where there is no display): the sandboxed
@@ -315,6 +318,37 @@ describe('the app in a real Electron window', () => {
     await shot('audit-score-file');
   }, 300_000);
 
+  it('audits a single CSV file dropped with a tabular model, its label column chosen in the window', async () => {
+    const dir = await tempDir('calibration-audit-electron-csv-');
+    const model = path.join(dir, 'iris-model');
+    await saveTinyModel(model, { features: 4, classes: 3, classNames: SPECIES });
+    const csv = path.join(dir, 'flowers.csv');
+    const lines = ['f0,f1,species,f2,f3'];
+    for (let i = 0; i < 60; i++) {
+      const x = (k: number) => (((i * 7 + k * 13) % 17) / 4 - 2).toFixed(3);
+      lines.push(`${x(0)},${x(1)},${SPECIES[i % 3]},${x(2)},${x(3)}`);
+    }
+    await writeFile(csv, `${lines.join('\n')}\n`);
+    await page.getByRole('button', { name: 'New audit' }).click();
+    await page.getByTestId('start-view').waitFor();
+    // model.json with its shard (sorted by content: the JSON is the model), then the CSV alone.
+    await dropFromDisk('[data-testid=drop-model]', [
+      path.join(model, 'model.json'),
+      path.join(model, 'group1-shard1of1.bin'),
+    ]);
+    await page.getByTestId('model-summary').waitFor({ timeout: 60_000 });
+    await dropFromDisk('[data-testid=drop-test-set]', [csv]);
+    await page.getByTestId('csv-preview').waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('drop-test-set').textContent()).toMatch(/flowers\.csv/);
+    expect(await page.getByTestId('run-audit').isDisabled()).toBe(true);
+    await page.getByTestId('label-column').selectOption('species');
+    await page.getByTestId('test-set-summary').waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('csv-mapping').textContent()).toMatch(/setosa\s*→\s*setosa\s*20/);
+    await shot('start-csv');
+    await page.getByTestId('run-audit').click();
+    await page.getByTestId('verdict').waitFor({ timeout: 120_000 });
+  }, 180_000);
+
   it('audits a photo folder chosen from the File menu, decoding the JPEGs with sharp in the engine process', async () => {
     const work = await tempDir('calibration-audit-electron-photos-');
     const modelFolder = path.join(work, 'photo-model');
@@ -373,8 +407,8 @@ describe('the app in a real Electron window', () => {
     await page.getByTestId('open-history').click();
     await page.getByTestId('history-table').waitFor();
     // The demo, the demo again after the engine was killed, the Keras, h5 and ONNX audits, the scores,
-    // the photo folder.
-    expect(await page.getByTestId('history-row').count()).toBe(7);
+    // the photo folder, the tabular model on its CSV.
+    expect(await page.getByTestId('history-row').count()).toBe(8);
     await shot('history');
   }, 120_000);
 });

@@ -116,7 +116,15 @@ export function mapLabelsToClasses(
   options: MappingOptions,
 ): Map<string, number> {
   if (labels.length === 0) throw new InputError(datasetPath, 'the test set is empty');
+  // A label that names no class of the model is named (a folder "42" beside 0-9), before any count.
   if (labels.length > model.numClasses) {
+    const unknown = unknownLabels(labels, model, options);
+    if (unknown.length > 0 && unknown.length < labels.length) {
+      throw new InputError(
+        datasetPath,
+        `${unknown.length === 1 ? 'label' : 'labels'} ${listLabels(unknown)} ${unknown.length === 1 ? 'is' : 'are'} not among the model's classes (${describeModelClasses(model)}), while the other ${labels.length - unknown.length} ${labels.length - unknown.length === 1 ? 'is' : 'are'}${mixedNote(labels)}`,
+      );
+    }
     throw new InputError(
       datasetPath,
       `class-count mismatch: the test set has ${labels.length} classes, the model ${model.numClasses} (${describeLabels(labels)})${mixedNote(labels)}`,
@@ -145,6 +153,29 @@ export function mapLabelsToClasses(
   }
   const named = labels.find((o) => parseClassIndex(o.label) === null) ?? labels[0];
   throw unknownLabel(named, model);
+}
+
+/**
+ * The labels that would name no class of the model however they are read (not a class name, and
+ * not a class number below K), in the order found.
+ */
+export function unknownLabels(
+  labels: LabelOccurrence[],
+  model: ModelClasses,
+  options: Pick<MappingOptions, 'mode'>,
+): LabelOccurrence[] {
+  const names = options.mode === 'auto' ? (model.classNames ?? []) : [];
+  const named = byName(labels, names);
+  return labels.filter((o) => {
+    if (named.has(o.label)) return false;
+    const index = parseClassIndex(o.label);
+    return index === null || index >= model.numClasses;
+  });
+}
+
+function listLabels(labels: LabelOccurrence[]): string {
+  const listed = labels.slice(0, 10).map((o) => excerpt(o.label));
+  return listed.join(', ') + (labels.length > 10 ? `, … (${labels.length} in all)` : '');
 }
 
 /** Plain string order, independent of locale, as Python's sorted() (which Keras uses). */

@@ -25,6 +25,21 @@ function listColumns(columns: string[]): string {
   return `${listed.join(', ')}${more}`;
 }
 
+/** The obvious label column (label, target, class, y; any case), or -1. */
+export function guessLabelColumn(columns: string[]): number {
+  const lower = columns.map((c) => c.trim().toLowerCase());
+  for (const name of LABEL_NAMES) {
+    const index = lower.indexOf(name);
+    if (index >= 0) return index;
+  }
+  return -1;
+}
+
+/** The `id` column (any case), when it is not the label column; or -1. */
+export function idColumnOf(columns: string[], labelIndex: number): number {
+  return columns.findIndex((c, i) => i !== labelIndex && c.trim().toLowerCase() === 'id');
+}
+
 function findColumn(columns: string[], name: string): number {
   const exact = columns.indexOf(name);
   if (exact >= 0) return exact;
@@ -44,12 +59,7 @@ function layoutFromHeader(path: string, header: string[], options: DatasetOption
       );
     }
   } else {
-    const lower = columns.map((c) => c.toLowerCase());
-    labelIndex = -1;
-    for (const name of LABEL_NAMES) {
-      labelIndex = lower.indexOf(name);
-      if (labelIndex >= 0) break;
-    }
+    labelIndex = guessLabelColumn(columns);
     if (labelIndex < 0) {
       throw new InputError(
         path,
@@ -57,7 +67,7 @@ function layoutFromHeader(path: string, header: string[], options: DatasetOption
       );
     }
   }
-  const idIndex = columns.findIndex((c, i) => i !== labelIndex && c.toLowerCase() === 'id');
+  const idIndex = idColumnOf(columns, labelIndex);
   const featureIndices = columns.flatMap((_, i) => (i === labelIndex || i === idIndex ? [] : [i]));
 
   const input = options.input;
@@ -273,6 +283,7 @@ export async function openCsv(path: string, options: DatasetOptions): Promise<Op
       countsPerClass,
       fingerprint: hash.digest('hex'),
       skipped: [],
+      labelColumn: (layout as CsvLayout).columns[labelIndex],
       ...(input.kind === 'features'
         ? { featureColumns: featureIndices.map((i) => (layout as CsvLayout).columns[i]) }
         : {}),

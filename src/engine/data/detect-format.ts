@@ -1,5 +1,5 @@
 import { readdir, stat } from 'node:fs/promises';
-import { basename, extname } from 'node:path';
+import { basename, extname, join } from 'node:path';
 import { open } from 'node:fs/promises';
 import { InputError } from '../input-error.js';
 import { isIdxName } from './idx-files.js';
@@ -38,6 +38,26 @@ async function gunzippedHead(path: string): Promise<Uint8Array> {
 }
 
 /**
+ * The one CSV file of a folder that holds nothing else but hidden files (a folder holding just
+ * `test.csv`, as a browser upload of a folder does); null otherwise.
+ */
+async function loneCsvIn(folder: string): Promise<string | null> {
+  const entries = (await readdir(folder, { withFileTypes: true })).filter(
+    (entry) => !entry.name.startsWith('.'),
+  );
+  if (entries.length !== 1 || !entries[0].isFile()) return null;
+  return TEXT_EXTENSIONS.has(extname(entries[0].name).toLowerCase())
+    ? join(folder, entries[0].name)
+    : null;
+}
+
+/** The file a test set is read from: a folder holding only one CSV is read as that CSV. */
+export async function datasetFile(path: string): Promise<string> {
+  const info = await stat(path).catch(() => null);
+  return info?.isDirectory() ? ((await loneCsvIn(path)) ?? path) : path;
+}
+
+/**
  * A folder is an IDX pair if it holds IDX-named files, else an image folder; a file is told
  * by its name (IDX names) and then its content (IDX magic, text for CSV).
  */
@@ -46,7 +66,8 @@ export async function detectDatasetFormat(path: string): Promise<DatasetFormat> 
   if (!info) throw new InputError(path, 'does not exist');
   if (info.isDirectory()) {
     const names = await readdir(path);
-    return names.some(isIdxName) ? 'idx' : 'image-folder';
+    if (names.some(isIdxName)) return 'idx';
+    return (await loneCsvIn(path)) ? 'csv' : 'image-folder';
   }
   if (!info.isFile()) throw new InputError(path, 'is neither a file nor a folder');
   if (isIdxName(basename(path))) return 'idx';

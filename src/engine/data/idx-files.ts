@@ -50,6 +50,8 @@ export function hex(magic: number): string {
 export interface IdxPair {
   images: string;
   labels: string;
+  /** A folder holding several pairs: what was chosen, and the pairs left out (one line for the user). */
+  note?: string;
 }
 
 /** The names a partner file may have: same stem, with or without .gz. */
@@ -92,7 +94,15 @@ async function pairInFolder(dir: string): Promise<IdxPair> {
     pairs.find((p) => isTestName(p.images)) ??
     pairs.find((p) => !isTrainName(p.images)) ??
     pairs[0];
-  const pair = { images: join(dir, chosen.images), labels: join(dir, chosen.labels) };
+  const pair: IdxPair = { images: join(dir, chosen.images), labels: join(dir, chosen.labels) };
+  const others = pairs.filter((p) => p !== chosen);
+  if (others.length > 0) {
+    const why = isTestName(chosen.images) ? 'the test pair' : 'the first pair';
+    const left = others
+      .map((p) => `${p.images} and ${p.labels}${isTrainName(p.images) ? ' (training)' : ''}`)
+      .join('; ');
+    pair.note = `Used ${why}, ${chosen.images} with ${chosen.labels}; left out ${left}.`;
+  }
   await checkInsideFolder(dir, [pair.images, pair.labels]);
   return pair;
 }

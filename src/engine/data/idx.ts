@@ -200,6 +200,7 @@ export async function openIdx(path: string, options: DatasetOptions): Promise<Op
       countsPerClass,
       fingerprint,
       skipped: [],
+      ...(pair.note ? { notes: [pair.note] } : {}),
     },
     batches,
     thumbnail,

@@ -1,5 +1,5 @@
 import { openCsv } from './csv.js';
-import { detectDatasetFormat } from './detect-format.js';
+import { datasetFile, detectDatasetFormat } from './detect-format.js';
 import { openIdx } from './idx.js';
 import { openImageFolder } from './image-folder.js';
 import type { DatasetOptions, InputSpec, OpenedDataset } from './types.js';
@@ -30,6 +30,6 @@ export async function openDataset(path: string, options: DatasetOptions): Promis
   }
   const format = await detectDatasetFormat(path);
   if (format === 'idx') return openIdx(path, options);
-  if (format === 'csv') return openCsv(path, options);
+  if (format === 'csv') return openCsv(await datasetFile(path), options);
   return openImageFolder(path, options);
 }

@@ -55,6 +55,10 @@ export interface DatasetInfo {
   skipped: SkippedFile[];
   /** A CSV of features: the columns fed to the model, in order (matched by count and order). */
   featureColumns?: string[];
+  /** A CSV: the column that held the labels. */
+  labelColumn?: string;
+  /** What the user should know about how it was read (which files of a folder were used and which left out). */
+  notes?: string[];
 }
 
 export interface Batch {

@@ -103,7 +103,7 @@ export async function prepareParts(
 }
 
 /** Only a model that declares itself trainable, whose head gives (or gave) logits, can train. */
-function checkFinetunable(model: LoadedModel): LossHead {
+export function checkFinetunable(model: LoadedModel): LossHead {
   const { info } = model;
   const trainable = trainableOf(model);
   if (info.output === 'probabilities' || info.output === 'sigmoid-probability') {

@@ -1,6 +1,7 @@
 import { selectBackend, type BackendName } from '../backend';
 import type { PixelScaling } from '../data';
 import { runInference } from '../inference';
+import { finetuneEligibility } from '../finetune/eligibility';
 import { loadModel, summariseModel } from '../model/load-model';
 import { openTestSetFor } from '../open-test-set';
 import type { ScoresSource } from './scores-source';
@@ -48,7 +49,8 @@ export function modelScoresSource(request: ModelScoresRequest): ScoresSource {
           classNames:
             info.classNames ?? Array.from({ length: info.numClasses }, (_, k) => String(k)),
           outputKind: info.output,
-          model: summariseModel(info),
+          // Whether it can be fine-tuned, so that the audit view says so before the fine-tune view.
+          model: { ...summariseModel(info), finetune: finetuneEligibility(model) },
           scores: null,
           dataset: dataset.info,
           // An ONNX model runs in onnxruntime, whatever tfjs backend was selected.

@@ -37,7 +37,11 @@ export function createEngineService(
         case 'inspectModel':
           return session.inspectModel(command.argument.modelPath);
         case 'inspectTestSet':
-          return session.inspectTestSet(command.argument);
+          return session.inspectTestSet(command.argument, hooks);
+        case 'previewCsv':
+          return session.previewCsv(command.argument, hooks.signal);
+        case 'sortInputs':
+          return session.sortInputs(command.argument.paths);
         case 'thumbnail':
           return session.thumbnail(command.argument);
         case 'finetune':
@@ -60,6 +64,9 @@ export function createEngineService(
 export function toFailure(error: unknown): EngineFailure {
   if (isInputError(error)) return { kind: 'input', file: error.file, message: error.message };
   if (error instanceof CancelledError) return { kind: 'cancelled', message: error.message };
+  // An AbortSignal's own reason (a file scan or a stream stopped by a cancel) is a cancel too.
+  if (error instanceof Error && error.name === 'AbortError')
+    return { kind: 'cancelled', message: 'Cancelled.' };
   const message = error instanceof Error ? error.message : String(error);
   return { kind: 'internal', message };
 }

@@ -1,10 +1,11 @@
 import type { PairedBootstrapOptions } from '../../core/bootstrap';
 import type { MetricEstimate, MetricName, Predictions } from '../../core/types';
 import type { EngineBackend } from '../../shared/api';
-import type { DatasetSummary, ModelSummary } from '../../shared/audit-document';
+import type { CsvPreview, DatasetSummary, ModelSummary } from '../../shared/audit-document';
 import type { AuditProgress, AuditRequest, AuditResult } from '../audit';
 import type { FinetuneProgress, FinetuneRequest, FinetuneResult } from '../finetune/finetune';
 import type { PostHocRequest, PostHocResult } from '../finetune/post-hoc-only';
+import type { SortedInputs } from '../input-kind';
 import type { TestSetRequest } from '../session';
 
 /** Each engine call: its argument and its result. */
@@ -14,6 +15,8 @@ export interface EngineCalls {
   backend: [Record<string, never>, EngineBackend];
   inspectModel: [{ modelPath: string }, ModelSummary];
   inspectTestSet: [TestSetRequest, DatasetSummary];
+  previewCsv: [TestSetRequest, CsvPreview | null];
+  sortInputs: [{ paths: string[] }, SortedInputs];
   thumbnail: [TestSetRequest & { sampleId: string }, Uint8Array | null];
   finetune: [FinetuneRequest, FinetuneResult];
   /** The post-hoc calibrators alone on an audit's scores (a score file, or a model run). */

@@ -125,6 +125,10 @@ export class Workspace {
         return {
           path: folder,
           label: label.endsWith('upload') ? `${entries.length} dropped files` : label,
+          // The top-level items of a drop of several (see sortDrop); a dropped folder is one item.
+          ...(label.endsWith('upload')
+            ? { items: entries.map((entry) => path.join(folder, entry.name)).sort() }
+            : {}),
         };
       }
       const only = entries[0];
@@ -136,7 +140,7 @@ export class Workspace {
       // A lone model.json is opened as its folder, so that a missing shard is named in the message.
       return purpose === 'testSet'
         ? { path: path.join(folder, only.name), label: only.name }
-        : { path: folder, label };
+        : { path: folder, label: label.endsWith('upload') ? only.name : label };
     }
   }
 

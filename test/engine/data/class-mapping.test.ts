@@ -72,14 +72,30 @@ describe('mapLabelsToClasses', () => {
     expect(error.problem).toMatch(/label "3" .*numbered 0 to 2/);
   });
 
-  it('reports a class-count mismatch', () => {
+  it('names the labels that are no class of the model rather than counting them', () => {
     const labels = occ(...Array.from({ length: 12 }, (_, i) => String(i)));
     const error = thrown(() =>
       mapLabelsToClasses(labels, { classNames: null, numClasses: 10 }, '/d', auto),
     );
     expect(error.problem).toBe(
-      'class-count mismatch: the test set has 12 classes, the model 10 (labels found: "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11")',
+      'labels "10", "11" are not among the model\'s classes (the model has 10 classes, numbered 0 to 9), while the other 10 are',
     );
+    // A stray class folder "42" beside the model's ten named classes is named.
+    const names = Array.from({ length: 10 }, (_, i) => `c${i}`);
+    const stray = thrown(() =>
+      mapLabelsToClasses(occ(...names, '42'), { classNames: names, numClasses: 10 }, '/d', auto),
+    );
+    expect(stray.problem).toMatch(
+      /^label "42" is not among the model's classes \(the model's classes are "c0"/,
+    );
+  });
+
+  it('reports a class-count mismatch when no label names a class', () => {
+    const labels = occ('a', 'b', 'c');
+    const error = thrown(() =>
+      mapLabelsToClasses(labels, { classNames: ['x', 'y'], numClasses: 2 }, '/d', auto),
+    );
+    expect(error.problem).toMatch(/^class-count mismatch: the test set has 3 classes, the model 2/);
   });
 
   it('numbers folder names in sorted order when the model has no names', () => {

@@ -117,7 +117,7 @@ describe('CSV test sets', () => {
     expect(
       (await inputError(openDataset(tooMany, { ...features3, classNames: null }))).problem,
     ).toBe(
-      'class-count mismatch: the test set has 4 classes, the model 3 (labels found: "0", "1", "2", "3")',
+      'label "3" is not among the model\'s classes (the model has 3 classes, numbered 0 to 2), while the other 3 are',
     );
     // Mixed label types (0/1 and benign/malignant) are named, both kinds.
     const mixed = await csv(
@@ -128,7 +128,7 @@ describe('CSV test sets', () => {
       (await inputError(openDataset(mixed, { ...features3, numClasses: 2, classNames: null })))
         .problem,
     ).toBe(
-      'class-count mismatch: the test set has 4 classes, the model 2 (labels found: "0", "1", "benign", "malignant"); the labels mix class numbers ("0", "1") and names ("benign", "malignant"): use one kind',
+      'labels "benign", "malignant" are not among the model\'s classes (the model has 2 classes, numbered 0 to 1), while the other 2 are; the labels mix class numbers ("0", "1") and names ("benign", "malignant"): use one kind',
     );
     const mixedNamed = await csv('mixed-named.csv', 'label,a,b,c\n0,1,2,3\nsetosa,1,2,3\n');
     expect((await inputError(openDataset(mixedNamed, features3))).problem).toMatch(

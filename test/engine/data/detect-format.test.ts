@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { detectDatasetFormat, openDataset } from '../../../src/engine/data/index.js';
+import { datasetFile } from '../../../src/engine/data/detect-format.js';
 import { InputError } from '../../../src/engine/input-error.js';
 import { grayPng, idxPair, makeTempDir, writeFileDeep } from './fixtures.js';
 
@@ -98,5 +99,22 @@ describe('detectDatasetFormat', () => {
     expect((error as InputError).message).toBe(
       `${big}: holds binary data (a NUL byte at byte 0), or text saved as UTF-16, so it is not a test set this app reads (whatever its name): expected a folder of class subfolders, a CSV file or an IDX file`,
     );
+  });
+
+  it('reads a folder holding just one CSV as that CSV', async () => {
+    const file = await writeFileDeep(join(dir, 'only/test.csv'), 'x,label\n1,0\n2,1\n');
+    await writeFileDeep(join(dir, 'only/.DS_Store'), 'mac');
+    expect(await detectDatasetFormat(join(dir, 'only'))).toBe('csv');
+    expect(await datasetFile(join(dir, 'only'))).toBe(file);
+    const opened = await openDataset(join(dir, 'only'), {
+      input: { kind: 'features', size: 1 },
+      classNames: null,
+      numClasses: 2,
+    });
+    expect(opened.info).toMatchObject({ path: file, format: 'csv', sampleCount: 2 });
+    // Beside another file it is not a lone CSV: the folder is read as image classes (and refused).
+    await writeFileDeep(join(dir, 'two/test.csv'), 'x,label\n1,0\n');
+    await writeFileDeep(join(dir, 'two/notes.md'), 'hi');
+    expect(await detectDatasetFormat(join(dir, 'two'))).toBe('image-folder');
   });
 });

@@ -23,6 +23,10 @@ describe('the real Fashion-MNIST files', () => {
       countsPerClass: new Array(10).fill(1000),
       skipped: [],
     });
+    // The folder holds the training pair too: the app says which pair it used and what it left out.
+    expect(ds.info.notes).toEqual([
+      'Used the test pair, t10k-images-idx3-ubyte.gz with t10k-labels-idx1-ubyte.gz; left out train-images-idx3-ubyte.gz and train-labels-idx1-ubyte.gz (training).',
+    ]);
   });
 
   it('reads the first batch as the raw bytes scaled to [0, 1], labels 9, 2, 1, 1, 6', async () => {
@@ -40,7 +44,7 @@ describe('the real Fashion-MNIST files', () => {
     const names = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat'];
     await expect(
       openDataset(T10K_IMAGES, { ...options, classNames: names, numClasses: 5 }),
-    ).rejects.toThrow('class-count mismatch: the test set has 10 classes, the model 5');
+    ).rejects.toThrow('labels "5", "6", "7", "8", "9" are not among the model\'s classes');
   });
 
   it('keeps memory bounded while iterating all 60,000 training images', async () => {

@@ -197,7 +197,7 @@ describe('IDX test sets', () => {
     const labels = Array.from({ length: 12 }, (_, i) => i);
     const twelve = await writeIdxPair(join(dir, 'twelve'), 'a', idxPair(labels, 2, 3), false);
     expect((await inputError(openDataset(twelve.images, tiny))).problem).toBe(
-      'class-count mismatch: the test set has 12 classes, the model 10 (labels found: "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11")',
+      'labels "10", "11" are not among the model\'s classes (the model has 10 classes, numbered 0 to 9), while the other 10 are',
     );
   });
 

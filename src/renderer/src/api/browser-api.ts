@@ -1,19 +1,26 @@
 import {
+  isAuditEvent,
   isFinetuneEvent,
+  isInspectEvent,
   type HostEvent,
   type InputPurpose,
   type InputRef,
 } from '../../../shared/api';
 import { ApiFailure, type CallOutcome } from '../../../shared/api-error';
-import type { HostBridge } from '../../../shared/host-bridge';
+import type { HostBridge, TransferProgress } from '../../../shared/host-bridge';
 import { serviceCalls } from '../../../shared/ipc';
 
 const TOKEN_KEY = 'calibration-audit-token';
+/** Files uploaded at once (the browser host receives at most 8). */
+const UPLOADS_AT_ONCE = 4;
 
 /** The API over HTTP to the browser host that served this page (see src/host/browser/server.ts). */
 export function createBrowserApi(): HostBridge {
   const token = takeToken();
   const listeners = new Set<(event: HostEvent) => void>();
+  const transferListeners = new Set<(progress: TransferProgress) => void>();
+  /** The upload under way for each input, to stop it. */
+  const transfers = new Map<InputPurpose, AbortController>();
   let events: EventSource | null = null;
 
   async function call<T>(method: string, ...args: unknown[]): Promise<T> {
@@ -46,26 +53,62 @@ export function createBrowserApi(): HostBridge {
         message: 'drop: no files were dropped.',
       });
     const uploadId = crypto.randomUUID().replace(/-/g, '');
-    for (const { path, file } of files) {
-      const response = await fetch(`/api/upload/${uploadId}?path=${encodeURIComponent(path)}`, {
-        method: 'PUT',
-        headers: { 'X-Token': token },
-        body: file,
-      });
-      const outcome = (await response.json().catch(() => null)) as CallOutcome<null> | null;
-      if (!outcome?.ok) {
-        throw new ApiFailure(
-          outcome?.error ?? { kind: 'internal', message: `Upload of ${path} failed.` },
-        );
+    transfers.get(purpose)?.abort();
+    const controller = new AbortController();
+    transfers.set(purpose, controller);
+    const progress: TransferProgress = {
+      purpose,
+      files: 0,
+      totalFiles: files.length,
+      bytes: 0,
+      totalBytes: files.reduce((sum, { file }) => sum + file.size, 0),
+    };
+    const report = () => transferListeners.forEach((listener) => listener({ ...progress }));
+    report();
+    // A few files in flight at once (the host takes up to 8): many small photos go several times faster.
+    let next = 0;
+    let failed: unknown = null;
+    const send = async () => {
+      while (next < files.length && failed === null) {
+        const { path, file } = files[next++];
+        const response = await fetch(`/api/upload/${uploadId}?path=${encodeURIComponent(path)}`, {
+          method: 'PUT',
+          headers: { 'X-Token': token },
+          body: file,
+          signal: controller.signal,
+        }).catch((error: unknown) => {
+          failed ??= controller.signal.aborted
+            ? new ApiFailure({ kind: 'input', file: path, message: 'The upload was cancelled.' })
+            : error;
+          return null;
+        });
+        if (!response) return;
+        const outcome = (await response.json().catch(() => null)) as CallOutcome<null> | null;
+        if (!outcome?.ok) {
+          failed ??= new ApiFailure(
+            outcome?.error ?? { kind: 'internal', message: `Upload of ${path} failed.` },
+          );
+          return;
+        }
+        progress.files++;
+        progress.bytes += file.size;
+        report();
       }
+    };
+    try {
+      await Promise.all(Array.from({ length: Math.min(UPLOADS_AT_ONCE, files.length) }, send));
+    } finally {
+      if (transfers.get(purpose) === controller) transfers.delete(purpose);
     }
+    if (failed !== null) throw failed;
     return call<InputRef>('finishUpload', uploadId, purpose);
   }
 
   return {
     host: 'browser',
     ...serviceCalls((method, args) => call(method, ...args)),
-    onAuditEvent: (listener) => subscribe((event) => isFinetuneEvent(event) || listener(event)),
+    onAuditEvent: (listener) => subscribe((event) => isAuditEvent(event) && listener(event)),
+    onInspectProgress: (listener) => subscribe((event) => isInspectEvent(event) && listener(event)),
     onFinetuneEvent: (listener) => subscribe((event) => isFinetuneEvent(event) && listener(event)),
     async exportFinetunedModel(finetuneId, arm = 'smoothed') {
       const name = arm === 'smoothed' ? 'finetuned-model' : `calibrated-model-${arm}`;
@@ -100,9 +143,16 @@ export function createBrowserApi(): HostBridge {
     async resolveDrop(purpose, drop) {
       return upload(purpose, await droppedFiles(drop));
     },
-    async chooseInput(purpose) {
-      const files = await pickFiles();
+    async chooseInput(purpose, kind = 'files') {
+      const files = await pickFiles(kind);
       return files.length > 0 ? upload(purpose, files) : null;
+    },
+    cancelTransfer(purpose) {
+      transfers.get(purpose)?.abort();
+    },
+    onTransfer(listener) {
+      transferListeners.add(listener);
+      return () => transferListeners.delete(listener);
     },
   };
 }
@@ -171,15 +221,16 @@ async function walk(entry: FileSystemEntry, into: { path: string; file: File }[]
 }
 
 /**
- * The browser's picker, for a folder: a model folder, or a test-set folder (class subfolders of images,
- * IDX files, or a folder holding one CSV). Single files can be dropped instead.
+ * The browser's picker: files (a CSV, a .keras/.onnx model, model.json with its shards, IDX files, a
+ * score file; several at once) or a folder (a model folder, class subfolders of images, IDX files).
+ * A browser's picker offers one or the other, so the window asks for one.
  */
-function pickFiles(): Promise<{ path: string; file: File }[]> {
+function pickFiles(kind: 'files' | 'folder'): Promise<{ path: string; file: File }[]> {
   return new Promise((resolve) => {
     const input = document.createElement('input');
     input.type = 'file';
     input.multiple = true;
-    input.webkitdirectory = true;
+    input.webkitdirectory = kind === 'folder';
     input.addEventListener('change', () =>
       resolve(
         Array.from(input.files ?? []).map((file) => ({

@@ -21,5 +21,8 @@ export function createElectronApi(preload: PreloadBridge): HostBridge {
     // The preload saw this drop first and kept its paths (see PreloadBridge); several files dropped
     // together (model.json with its shards) are opened as their folder.
     resolveDrop: () => grantDroppedFiles(),
+    // Nothing is copied: the main process opens the dropped files where they are.
+    onTransfer: () => () => undefined,
+    cancelTransfer: () => undefined,
   };
 }

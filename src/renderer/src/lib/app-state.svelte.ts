@@ -3,14 +3,16 @@ import type {
   AuditProgressView,
   AuditSettings,
   AuditView,
+  ChooseKind,
   HostCommand,
   InputPurpose,
   InputRef,
   ReportPageSize,
+  SortedDrop,
 } from '../../../shared/api';
-import type { DatasetSummary, ModelSummary } from '../../../shared/audit-document';
-import type { FinetuneSummary } from '../../../shared/history';
-import type { HostBridge } from '../../../shared/host-bridge';
+import type { CsvPreview, DatasetSummary, ModelSummary } from '../../../shared/audit-document';
+import type { AuditSummary, FinetuneSummary } from '../../../shared/history';
+import type { HostBridge, TransferProgress } from '../../../shared/host-bridge';
 import { FinetuneState } from '../components/finetune/finetune-state.svelte';
 import { HistoryState } from '../components/history/history-state.svelte';
 import { classNamesFor } from './class-names';
@@ -40,10 +42,14 @@ export interface InputSlot<Summary> {
   /** Resolving a drop, waiting for the picker, or inspecting. */
   busy: boolean;
   error: string | null;
+  /** While its files are uploaded (browser host): how far, and since when (performance.now()). */
+  transfer: (TransferProgress & { startedAt: number }) | null;
+  /** While a test set is opened: an image folder's files read of those found. */
+  reading: { done: number; total: number } | null;
 }
 
 function emptySlot<Summary>(): InputSlot<Summary> {
-  return { ref: null, summary: null, busy: false, error: null };
+  return { ref: null, summary: null, busy: false, error: null, transfer: null, reading: null };
 }
 
 /**
@@ -60,6 +66,15 @@ export class AppState {
   view = $state<ViewName>('start');
   model = $state<InputSlot<ModelSummary>>(emptySlot());
   testSet = $state<InputSlot<DatasetSummary>>(emptySlot());
+
+  /** A CSV test set as it will be read (first rows, label column, class mapping); null for others. */
+  csv = $state.raw<CsvPreview | null>(null);
+  /** The CSV label column the user chose (null: the obvious one). */
+  labelColumn = $state<string | null>(null);
+  /** What a drop of several items was sorted into, and what of it was left out. */
+  dropNote = $state<string | null>(null);
+  /** Saved audits being reopened as inputs (the recent-inputs list), by history id. */
+  reusing = $state<number | null>(null);
 
   /** Why the last audit could not start or finished with an error. */
   runError = $state<string | null>(null);
@@ -112,6 +127,15 @@ export class AppState {
     this.#unsubscribe = [
       () => this.finetune.dispose(),
       api.onAuditEvent((event) => this.#onEvent(event)),
+      api.onInspectProgress((event) => {
+        if (this.testSet.busy && this.testSet.ref?.path === event.input)
+          this.testSet.reading = { done: event.done, total: event.total };
+      }),
+      api.onTransfer((progress) => {
+        const slot = this.#slot(progress.purpose);
+        const startedAt = slot.transfer?.startedAt ?? performance.now();
+        slot.transfer = progress.files < progress.totalFiles ? { ...progress, startedAt } : null;
+      }),
       api.onHostCommand((command) => this.#onCommand(command)),
     ];
   }
@@ -146,8 +170,50 @@ export class AppState {
   }
 
   /** The picker (a native dialog, or the browser's file chooser); cancelling it keeps the input. */
-  choose(purpose: InputPurpose): Promise<void> {
-    return this.#provide(purpose, () => this.api.chooseInput(purpose));
+  choose(purpose: InputPurpose, kind: ChooseKind = 'files'): Promise<void> {
+    return this.#provide(purpose, () => this.api.chooseInput(purpose, kind));
+  }
+
+  /** Stops an upload under way (browser host); the input stays as it was before. */
+  cancelTransfer(purpose: InputPurpose): void {
+    this.#tokens[purpose]++;
+    const slot = this.#slot(purpose);
+    slot.busy = false;
+    slot.transfer = null;
+    this.api.cancelTransfer(purpose);
+  }
+
+  /** Another label column for the CSV test set: read again against the model. */
+  async chooseLabelColumn(column: string): Promise<void> {
+    if (!this.testSet.ref || column === this.labelColumn) return;
+    this.labelColumn = column;
+    this.testSet.summary = null;
+    await this.#inspectTestSet(++this.#tokens.testSet);
+  }
+
+  /** The model and test set of a saved audit, opened again as the start view's inputs. */
+  async reuseInputs(audit: AuditSummary): Promise<void> {
+    if (this.reusing !== null) return;
+    this.reusing = audit.id;
+    this.runError = null;
+    try {
+      const saved = await this.api.openSavedAudit(audit.id);
+      if (saved.missing.length > 0) {
+        this.runError = `The ${saved.missing.map((m) => (m === 'model' ? 'model' : 'test set')).join(' and ')} of "${audit.name}" is no longer where it was.`;
+        return;
+      }
+      const { model, testSet } = saved.inputs;
+      if (saved.audit.document.scores) {
+        await this.#start({ scores: model }, { model, testSet });
+        return;
+      }
+      // A CSV is read with the label column it was audited with.
+      await this.#setBoth(model, testSet, saved.audit.document.dataset.labelColumn ?? null);
+    } catch (error) {
+      this.runError = errorMessage(error);
+    } finally {
+      this.reusing = null;
+    }
   }
 
   async #provide(purpose: InputPurpose, getRef: () => Promise<InputRef | null>): Promise<void> {
@@ -170,12 +236,39 @@ export class AppState {
       slot.busy = false;
       return;
     }
+    this.dropNote = null;
+    // Several items at once (a model and a test set dropped together): each goes where it belongs.
+    if (ref.items && ref.items.length > 1) {
+      let sorted: SortedDrop;
+      try {
+        sorted = await this.api.sortDrop(ref);
+      } catch (error) {
+        if (token !== this.#tokens[purpose]) return;
+        slot.busy = false;
+        slot.error = errorMessage(error);
+        return;
+      }
+      if (token !== this.#tokens[purpose]) return;
+      slot.busy = false;
+      await this.#useSorted(purpose, sorted);
+      return;
+    }
     // A score file (labels + predicted probabilities) is audited on its own, whichever zone took it.
     const scores = await this.api.scoreFileFormat(ref).catch(() => null);
     if (token !== this.#tokens[purpose]) return;
     if (scores) {
       slot.busy = false;
       await this.#start({ scores: ref }, { model: ref, testSet: ref });
+      return;
+    }
+    // A test set dropped on the model's zone (or a model on the test set's) goes where it belongs.
+    const other: InputPurpose = purpose === 'model' ? 'testSet' : 'model';
+    const sorted = await this.api.sortDrop({ ...ref, items: [ref.path] }).catch(() => null);
+    if (token !== this.#tokens[purpose]) return;
+    if (sorted && sorted[other] && !sorted[purpose]) {
+      slot.busy = false;
+      this.dropNote = `${ref.label} is ${other === 'model' ? 'a model' : 'a test set'}: it was put in its place.`;
+      await this.#setInput(other, { ...ref, path: sorted[other].path }, ++this.#tokens[other]);
       return;
     }
     await this.#setInput(purpose, ref, token);
@@ -187,10 +280,64 @@ export class AppState {
       this.model.summary = null;
       await this.#inspectModel(token);
     } else {
-      this.testSet.ref = ref;
-      this.testSet.summary = null;
+      this.#newTestSet(ref);
       await this.#inspectTestSet(token);
     }
+  }
+
+  #newTestSet(ref: InputRef): void {
+    this.testSet.ref = ref;
+    this.testSet.summary = null;
+    this.testSet.error = null;
+    this.csv = null;
+    this.labelColumn = null;
+  }
+
+  /** Puts a model and a test set in place together, then reads the test set against the model. */
+  async #setBoth(
+    model: InputRef,
+    testSet: InputRef,
+    labelColumn: string | null = null,
+  ): Promise<void> {
+    const modelToken = ++this.#tokens.model;
+    ++this.#tokens.testSet;
+    this.#newTestSet(testSet);
+    this.labelColumn = labelColumn;
+    this.testSet.busy = true;
+    this.model.ref = model;
+    this.model.summary = null;
+    this.model.error = null;
+    await this.#inspectModel(modelToken);
+    if (modelToken === this.#tokens.model && !this.model.summary) this.testSet.busy = false;
+  }
+
+  /** A drop of several items, sorted by content: a model, a test set, or a score file on its own. */
+  async #useSorted(purpose: InputPurpose, sorted: SortedDrop): Promise<void> {
+    const SHOWN = 3;
+    const ignored = sorted.ignored.slice(0, SHOWN).map((i) => `${i.name} ${i.reason}`);
+    if (sorted.ignored.length > SHOWN) ignored.push(`(and ${sorted.ignored.length - SHOWN} more)`);
+    const found = [sorted.model && 'a model', sorted.testSet && 'a test set'].filter(Boolean);
+    if (!sorted.model && !sorted.testSet) {
+      if (sorted.scores) {
+        this.dropNote = ignored.length > 0 ? `Left out: ${ignored.join(' ')}` : null;
+        await this.#start(
+          { scores: sorted.scores },
+          { model: sorted.scores, testSet: sorted.scores },
+        );
+        return;
+      }
+      this.#slot(purpose).error =
+        `Nothing dropped is a model or a test set. ${ignored.join(' ')}`.trim();
+      return;
+    }
+    if (sorted.scores) ignored.push(`${sorted.scores.label} is a score file, audited only alone.`);
+    this.dropNote =
+      `Found ${found.join(' and ')} in what was dropped.` +
+      (ignored.length > 0 ? ` Left out: ${ignored.join(' ')}` : '');
+    if (sorted.model && sorted.testSet) await this.#setBoth(sorted.model, sorted.testSet);
+    else if (sorted.model) await this.#setInput('model', sorted.model, ++this.#tokens.model);
+    else if (sorted.testSet)
+      await this.#setInput('testSet', sorted.testSet, ++this.#tokens.testSet);
   }
 
   async #inspectModel(token: number): Promise<void> {
@@ -229,7 +376,21 @@ export class AppState {
     this.testSet.busy = true;
     this.testSet.error = null;
     try {
-      const summary = await this.api.inspectTestSet(ref, model);
+      // A CSV is shown first (its rows, label column and class mapping); it is read in full only
+      // once its label column is known and its labels are the model's classes.
+      const preview = await this.api.previewCsv(ref, model, this.labelColumn ?? undefined);
+      if (token !== this.#tokens.testSet) return;
+      this.csv = preview;
+      if (preview && (preview.problems.length > 0 || preview.labelColumn === null)) {
+        this.testSet.summary = null;
+        this.testSet.busy = false;
+        return;
+      }
+      if (preview) this.labelColumn = preview.labelColumn;
+      this.testSet.reading = null;
+      const summary = await this.api
+        .inspectTestSet(ref, model, this.labelColumn ?? undefined)
+        .finally(() => (this.testSet.reading = null));
       if (token !== this.#tokens.testSet) return;
       this.testSet.summary = summary;
       this.testSet.busy = false;
@@ -242,15 +403,22 @@ export class AppState {
     }
   }
 
-  /** Forgets one input (the drop zone's "remove" action). */
+  /** Forgets one input (the drop zone's "remove" action); a test set still being read is stopped. */
   clear(purpose: InputPurpose): void {
     this.#tokens[purpose]++;
     const slot = this.#slot(purpose);
+    if (purpose === 'testSet' && slot.busy && slot.ref)
+      void this.api.cancelInspect(slot.ref).catch(() => undefined);
     slot.ref = null;
     slot.summary = null;
     slot.busy = false;
     slot.error = null;
+    slot.transfer = null;
     if (purpose === 'model') this.testSet.summary = null;
+    else {
+      this.csv = null;
+      this.labelColumn = null;
+    }
   }
 
   /** The built-in demo: load both inputs and start the audit right away. */
@@ -261,19 +429,9 @@ export class AppState {
     this.runError = null;
     try {
       const { model, testSet } = await this.api.demo();
-      const modelToken = ++this.#tokens.model;
-      const testToken = ++this.#tokens.testSet;
-      this.testSet.ref = testSet;
-      this.testSet.summary = null;
-      this.testSet.error = null;
-      this.model.error = null;
-      this.model.ref = model;
-      this.model.summary = null;
-      this.testSet.busy = true;
-      await this.#inspectModel(modelToken);
+      const modelToken = this.#tokens.model + 1;
+      await this.#setBoth(model, testSet);
       if (modelToken !== this.#tokens.model) return;
-      // The model failed: the test set waits for another one.
-      if (testToken === this.#tokens.testSet) this.testSet.busy = false;
     } catch (error) {
       this.demoError = errorMessage(error);
       return;
@@ -287,7 +445,8 @@ export class AppState {
     const model = this.model.ref;
     const testSet = this.testSet.ref;
     if (!model || !testSet || !this.canRun) return;
-    await this.#start({ model, testSet }, { model, testSet });
+    const labelColumn = this.csv ? (this.labelColumn ?? undefined) : undefined;
+    await this.#start({ model, testSet, labelColumn }, { model, testSet });
   }
 
   /** `inputs`: what the audit view names (a score file is both). */
