@@ -182,12 +182,20 @@ export function createAppService({
         ? {
             scoresPath: await granted(settings.scores, 'score file'),
             classNames: settings.classNames,
+            names: settings.scores.label
+              ? { model: settings.scores.label, testSet: settings.scores.label }
+              : undefined,
             ...common,
           }
         : {
             modelPath: await granted(settings?.model, 'model'),
             dataPath: await granted(settings?.testSet, 'test set'),
             scaling: settings?.scaling,
+            // Named as the user named them, not by the host's (maybe temporary) paths.
+            names:
+              settings.model.label && settings.testSet.label
+                ? { model: settings.model.label, testSet: settings.testSet.label }
+                : undefined,
             ...common,
           };
       tasks.checkRoom('audit');

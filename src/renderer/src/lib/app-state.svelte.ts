@@ -7,6 +7,7 @@ import type {
   InputPurpose,
   InputRef,
   ReportPageSize,
+  SavedFinetuneView,
 } from '../../../shared/api';
 import type { DatasetSummary, ModelSummary } from '../../../shared/audit-document';
 import type { FinetuneSummary } from '../../../shared/history';
@@ -465,6 +466,24 @@ export class AppState {
     } finally {
       this.opening = null;
     }
+  }
+
+  /** A saved fine-tune by its history id (an address like #/finetune/7), with its audit when it has one. */
+  async openFinetuneById(historyId: number): Promise<void> {
+    if (this.opening !== null || this.view === 'running' || this.finetune.busy) return;
+    this.opening = historyId;
+    this.history.error = null;
+    let saved: SavedFinetuneView;
+    try {
+      saved = await this.api.openSavedFinetune(historyId);
+    } catch (error) {
+      this.history.error = errorMessage(error);
+      this.opening = null;
+      this.openHistory();
+      return;
+    }
+    this.opening = null;
+    await this.openFinetuneFromHistory(saved.summary);
   }
 
   /** Back from the fine-tune view to its audit, or to the history it was opened from. */

@@ -1,0 +1,15 @@
+import type { AuditDocument, AuditNames } from '../../../shared/audit-document';
+
+/**
+ * What an audit's model (or score file) and test set are called: the names of what the user gave
+ * (AuditDocument.names), or for audits saved before those were kept, the model's own name and the
+ * test set's base name. The same names show live, reopened, in the history and in the PDF.
+ */
+export function auditNames(document: AuditDocument): AuditNames {
+  if (document.names) return document.names;
+  const base = document.dataset.path.split(/[\\/]/).filter(Boolean).pop() ?? document.dataset.path;
+  return {
+    model: document.model?.name ?? document.scores?.name ?? 'scores',
+    testSet: base,
+  };
+}
