@@ -13,3 +13,11 @@ export function auditNames(document: AuditDocument): AuditNames {
     testSet: base,
   };
 }
+
+/** How pixels were scaled ("[0, 1]"), or null when the test set holds no pixels (CSV, score file). */
+export function pixelScaling(document: AuditDocument): string | null {
+  const scaling = document.provenance.scaling;
+  const format = document.dataset.format;
+  if (scaling === null || format === 'csv' || format === 'scores') return null;
+  return { '0-1': '[0, 1]', '-1-1': '[−1, 1]', '0-255': '[0, 255]' }[scaling];
+}
