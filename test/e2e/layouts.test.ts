@@ -97,6 +97,22 @@ async function expectFits(page: Page, what: string): Promise<void> {
   expect(cut, `${what}: header items cut off`).toEqual([]);
 }
 
+/** No two text labels of a chart overlap (the logit gap's p10 / median / p90, say). */
+async function expectNoOverlap(page: Page, selector: string, what: string): Promise<void> {
+  const boxes = await page.locator(selector).evaluateAll((els) =>
+    els.map((el) => {
+      const b = el.getBoundingClientRect();
+      return { text: el.textContent ?? '', l: b.left, r: b.right, t: b.top, b: b.bottom };
+    }),
+  );
+  for (let i = 0; i < boxes.length; i++)
+    for (let j = i + 1; j < boxes.length; j++) {
+      const [a, b] = [boxes[i], boxes[j]];
+      const overlap = a.l < b.r - 0.5 && b.l < a.r - 0.5 && a.t < b.b - 0.5 && b.t < a.b - 0.5;
+      expect(overlap, `${what}: "${a.text}" overlaps "${b.text}"`).toBe(false);
+    }
+}
+
 /** Each view of the shown audit at both widths and in both themes. */
 async function lookAtAudit(page: Page, name: string, classes: number): Promise<void> {
   for (const theme of THEMES) {
@@ -105,6 +121,11 @@ async function lookAtAudit(page: Page, name: string, classes: number): Promise<v
       await page.setViewportSize({ width, height: 800 });
       await page.evaluate(() => window.scrollTo(0, 0));
       await expectFits(page, `${name} audit ${width} ${theme}`);
+      await expectNoOverlap(
+        page,
+        '[data-testid=logit-gap-histogram] .marker text',
+        `${name} logit gap ${width}`,
+      );
       await shot(page, `${name}-audit-${width}-${theme}`);
     }
   }
@@ -116,7 +137,9 @@ async function lookAtAudit(page: Page, name: string, classes: number): Promise<v
   if (rows < classes) {
     const pager = page.getByTestId('per-class-pager');
     expect(await pager.isVisible()).toBe(true);
-    expect(await pager.textContent()).toMatch(new RegExp(`of ${classes.toLocaleString('en-US')}`));
+    expect((await pager.textContent())?.replace(/\s+/g, ' ')).toMatch(
+      new RegExp(`Rows 1–100 of ${classes.toLocaleString('en-US')}`),
+    );
   } else {
     expect(rows).toBe(classes);
   }
@@ -134,8 +157,10 @@ async function lookAtAudit(page: Page, name: string, classes: number): Promise<v
   await page.getByTestId('scheme-equal-mass').click();
   const ticks = await page
     .getByTestId('reliability-diagram')
-    .locator('.x-axis text, .axis-bottom text')
+    .locator('.axis-x > g > text')
     .allTextContents();
+  expect(ticks.length).toBeGreaterThan(2);
+  expect(await page.getByTestId('mass-diagonal').count()).toBe(1);
   expect(new Set(ticks).size, `equal-mass ticks ${ticks.join(' ')}`).toBe(ticks.length);
   await shot(page, `${name}-audit-equal-mass`);
   await page.getByTestId('scheme-equal-width').click();
