@@ -8,6 +8,7 @@ import {
 } from './audit';
 import { selectBackend } from './backend';
 import type { OpenedDataset } from './data';
+import type { SampleValue } from './data/types';
 import {
   runFinetune,
   type FinetuneHooks,
@@ -53,6 +54,14 @@ export class EngineSession {
     const opened = await this.openTestSet(request, false);
     if (opened.info.format === 'csv') return null;
     return opened.thumbnail(request.sampleId);
+  }
+
+  /** A CSV row's columns and values, by sample id; null for test sets that are not a CSV. */
+  async sampleValues(
+    request: TestSetRequest & { sampleId: string },
+  ): Promise<SampleValue[] | null> {
+    const opened = await this.openTestSet(request, false);
+    return opened.values ? opened.values(request.sampleId) : null;
   }
 
   audit(request: AuditRequest, hooks: AuditHooks): Promise<AuditResult> {

@@ -24,6 +24,7 @@ export const CALL_ARGS: Record<IpcCall | 'finishUpload', readonly ArgKind[]> = {
   startAudit: ['auditSettings'],
   cancelAudit: ['id'],
   thumbnail: ['input', 'input', 'id'],
+  sampleDetail: ['id', 'id'],
   startFinetune: ['finetuneSettings'],
   cancelFinetune: ['id'],
   getReport: ['id'],

@@ -30,6 +30,7 @@ export const IPC_CALLS = [
   'startAudit',
   'cancelAudit',
   'thumbnail',
+  'sampleDetail',
   'startFinetune',
   'cancelFinetune',
   'getReport',

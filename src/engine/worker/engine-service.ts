@@ -40,6 +40,8 @@ export function createEngineService(
           return session.inspectTestSet(command.argument);
         case 'thumbnail':
           return session.thumbnail(command.argument);
+        case 'sampleValues':
+          return session.sampleValues(command.argument);
         case 'finetune':
           return session.finetune(command.argument, hooks);
         case 'pairedDeltas': {

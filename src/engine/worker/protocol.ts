@@ -4,6 +4,7 @@ import type { EngineBackend } from '../../shared/api';
 import type { DatasetSummary, ModelSummary } from '../../shared/audit-document';
 import type { AuditProgress, AuditRequest, AuditResult } from '../audit';
 import type { FinetuneProgress, FinetuneRequest, FinetuneResult } from '../finetune/finetune';
+import type { SampleValue } from '../data/types';
 import type { TestSetRequest } from '../session';
 
 /** Each engine call: its argument and its result. */
@@ -14,6 +15,8 @@ export interface EngineCalls {
   inspectModel: [{ modelPath: string }, ModelSummary];
   inspectTestSet: [TestSetRequest, DatasetSummary];
   thumbnail: [TestSetRequest & { sampleId: string }, Uint8Array | null];
+  /** A CSV row's columns and values; null for other test sets. */
+  sampleValues: [TestSetRequest & { sampleId: string }, SampleValue[] | null];
   finetune: [FinetuneRequest, FinetuneResult];
   /** b − a for every metric with paired-bootstrap intervals (comparing two saved audits). */
   pairedDeltas: [
