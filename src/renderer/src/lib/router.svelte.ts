@@ -30,8 +30,8 @@ const ID = '([0-9]{1,15})';
 /** The route a hash names; an unknown hash is the start view. */
 export function parseRoute(hash: string): Route {
   const raw = hash.replace(/^#/, '');
-  const legacyReport = new URLSearchParams(raw).get('report');
-  if (legacyReport) return { view: 'report', id: legacyReport };
+  const legacyReport = /^report=([^&]+)/.exec(raw);
+  if (legacyReport) return { view: 'report', id: decodeURIComponent(legacyReport[1]) };
   const path = raw.replace(/^\/+/, '').replace(/\/+$/, '');
   let m: RegExpMatchArray | null;
   if (path === 'running') return { view: 'running' };
