@@ -13,9 +13,9 @@ import type { ScoresSource } from './scores/scores-source';
 interface AuditOptionsRequest {
   /**
    * What to call the model and test set (the names of what the user gave, see AuditDocument.names);
-   * default: the base names of the paths.
+   * default: the model's own name (its metadata, else its file or folder) and the test set's base name.
    */
-  names?: AuditNames;
+  names?: Partial<AuditNames>;
   bins?: number;
   bootstrapResamples?: number;
   seed?: number;
@@ -131,9 +131,13 @@ export async function runAudit(
     metricsSeconds: (performance.now() - metricsStarted) / 1000,
   };
   const ids = scored.ids ?? rowIds(scored.labels.length);
+  const defaults = namesFromPaths(request);
   const document = {
     ...toAuditDocument(report, ids, scored, provenance),
-    names: request.names ?? namesFromPaths(request),
+    names: {
+      model: request.names?.model ?? scored.model?.name ?? scored.scores?.name ?? defaults.model,
+      testSet: request.names?.testSet ?? defaults.testSet,
+    },
   };
   const { labels, probs, logits } = scored;
   return { document, samples: { ids, labels, probs, logits } };

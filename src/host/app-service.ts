@@ -215,9 +215,7 @@ export function createAppService({
         ? {
             scoresPath: await granted(settings.scores, 'score file'),
             classNames: settings.classNames,
-            names: settings.scores.label
-              ? { model: settings.scores.label, testSet: settings.scores.label }
-              : undefined,
+            names: { model: userName(settings.scores), testSet: userName(settings.scores) },
             ...common,
           }
         : {
@@ -225,10 +223,11 @@ export function createAppService({
             dataPath: await granted(settings?.testSet, 'test set'),
             scaling: settings?.scaling,
             // Named as the user named them, not by the host's (maybe temporary) paths.
-            names:
-              settings.model.label && settings.testSet.label
-                ? { model: settings.model.label, testSet: settings.testSet.label }
-                : undefined,
+            // A test set dropped as loose files keeps "2 dropped files": its folder is an upload id.
+            names: {
+              model: userName(settings.model),
+              testSet: settings.testSet.label?.trim() || undefined,
+            },
             ...common,
           };
       tasks.checkRoom('audit');
@@ -433,6 +432,16 @@ export function createAppService({
       return pending;
     },
   };
+}
+
+/**
+ * The name the user gave an input (its file or folder name), or undefined when its label names no
+ * file ("3 dropped files", "model upload"): then the model's own name or the file's stands in.
+ */
+export function userName(input: InputRef): string | undefined {
+  const label = input.label?.trim();
+  if (!label || /^\d+ dropped files$|^(model|test set) upload$/.test(label)) return undefined;
+  return label;
 }
 
 /** What a mistake's detail needs of an audit's samples. */

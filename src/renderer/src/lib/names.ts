@@ -21,3 +21,14 @@ export function pixelScaling(document: AuditDocument): string | null {
   if (scaling === null || format === 'csv' || format === 'scores') return null;
   return { '0-1': '[0, 1]', '-1-1': '[−1, 1]', '0-255': '[0, 255]' }[scaling];
 }
+
+/**
+ * The name of an input as the user gave it, or `fallback` (the model's own name) when its label
+ * names no file ("3 dropped files"): the rule the host applies to AuditDocument.names.
+ */
+export function inputName(label: string | undefined, fallback: string | undefined): string {
+  const given = label?.trim();
+  if (!given || /^\d+ dropped files$|^(model|test set) upload$/.test(given))
+    return fallback ?? given ?? '';
+  return given;
+}
