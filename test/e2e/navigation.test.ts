@@ -50,6 +50,16 @@ describe('every view has an address (browser host, Chromium)', () => {
     await page.getByTestId('history-view').waitFor();
     expect(await page.evaluate(() => location.hash)).toBe('#/history');
 
+    // The trend of the model has its address too, and a reload keeps it.
+    await page.getByTestId('history-trend').first().click();
+    await page.getByTestId('trend-view').waitFor();
+    await expect.poll(() => page.evaluate(() => location.hash)).toMatch(/^#\/trend\/[0-9a-f]{64}$/);
+    await page.reload();
+    await page.getByTestId('trend-view').waitFor({ timeout: 30_000 });
+    await page.goBack();
+    await page.getByTestId('history-table').waitFor();
+    expect(await page.evaluate(() => location.hash)).toBe('#/history');
+
     // A typed address of a saved audit opens it.
     await page.goto(`${e2e.host.url}${auditHash}`);
     await page.getByTestId('verdict').waitFor({ timeout: 30_000 });

@@ -108,6 +108,7 @@ describe('the PDF is as complete as the window', () => {
     await page.getByTestId('epochs-input').fill('1');
     await page.getByTestId('start-finetune').click();
     await page.getByTestId('finetune-comparison').waitFor({ timeout: 400_000 });
+    await expect.poll(() => page.evaluate(() => location.hash)).toMatch(/^#\/finetune\/\d+$/);
     await page.getByTestId('back-to-audit').click();
     await page.getByTestId('verdict').waitFor();
 
@@ -128,9 +129,14 @@ describe('the PDF is as complete as the window', () => {
       );
     });
 
-    // Reloaded: the audit is read back from the history (with its fine-tune) and prints the same
-    // names, never the browser host's upload folders.
+    // Back to the saved fine-tune's address; a reload reads it back from the history with its audit.
+    await page.goBack();
+    await page.getByTestId('finetune-comparison').waitFor({ timeout: 30_000 });
     await page.reload();
+    await page.getByTestId('finetune-comparison').waitFor({ timeout: 30_000 });
+    await page.getByTestId('back-to-audit').click();
+    // The reopened audit (with its fine-tune) prints the same names, never the browser host's
+    // upload folders.
     await page.getByTestId('verdict').waitFor({ timeout: 30_000 });
     const letter = await exportPdf(page, 'Letter', 'reopened-letter');
     const letterInfo = execFileSync('pdfinfo', [letter], { encoding: 'utf8' });
