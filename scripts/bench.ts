@@ -35,6 +35,7 @@ import { openTestSetFor } from '../src/engine/open-test-set';
 import { storedAuditView } from '../src/host/history-calls';
 import { openHistory } from '../src/storage';
 import { benchImageFolderChild, imageFolderRows } from './bench-photos';
+import { benchThumbnails } from './bench-thumbnails';
 
 const TRAIN_IMAGES = '/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz';
 const IMAGE_FOLDER_BACKENDS: BackendName[] = ['tensorflow', 'wasm'];
@@ -87,6 +88,8 @@ if (values.child === 'audit') {
   console.log(JSON.stringify(await benchScoreFile(Number(values.samples ?? 10_000_000), 10, 1000)));
 } else if (values.child === 'metrics') {
   console.log(JSON.stringify(await benchMetrics(100_000, 10, 1000)));
+} else if (values.child === 'thumbnails') {
+  console.log(JSON.stringify(await benchThumbnails()));
 } else if (values.child === 'hostile') {
   console.log(JSON.stringify(await benchHostile()));
 } else if (values.child === 'image-folder') {
@@ -118,6 +121,8 @@ if (values.child === 'audit') {
       images60000: child(['--child', 'audit', '--backend', 'wasm', '--data', TRAIN_IMAGES]),
     },
     metrics: child(['--child', 'metrics']),
+    // A page of 12 thumbnails asked at once from a 1,200-photo folder (target: a second or two).
+    thumbnails: child(['--child', 'thumbnails']),
     // Files that cannot be what they claim, refused from their first bytes (target: < 1 s, flat memory).
     hostileInputs: child(['--child', 'hostile']),
     // A score file (labels.npy + probs.npy, 10,000,000 x 10 float32) audited without a model: every

@@ -40,6 +40,8 @@ export class EngineSession {
 
   private model: { path: string; loaded: LoadedModel } | null = null;
   private dataset: { key: string; opened: OpenedDataset } | null = null;
+  /** The test set being opened for thumbnails, shared by the calls that arrive meanwhile. */
+  private opening: { key: string; opened: Promise<OpenedDataset> } | null = null;
 
   async inspectModel(modelPath: string): Promise<ModelSummary> {
     return summariseModel((await this.openModel(modelPath, true)).info);
@@ -90,9 +92,22 @@ export class EngineSession {
       request.scaling,
     ]);
     if (!fresh && this.dataset?.key === key) return this.dataset.opened;
-    const model = await this.openModel(request.modelPath, false);
-    const { dataset: opened } = await openTestSetFor(model, request.dataPath, request);
-    this.dataset = { key, opened };
-    return opened;
+    // A page of thumbnails asks at once: they share one opening (an image folder is read whole
+    // to fingerprint it) instead of each reading the folder again.
+    const pending = !fresh && this.opening?.key === key ? this.opening.opened : null;
+    if (pending) return pending;
+    const opened = (async () => {
+      const model = await this.openModel(request.modelPath, false);
+      return (await openTestSetFor(model, request.dataPath, request)).dataset;
+    })();
+    const entry = { key, opened };
+    this.opening = entry;
+    try {
+      const dataset = await opened;
+      this.dataset = { key, opened: dataset };
+      return dataset;
+    } finally {
+      if (this.opening === entry) this.opening = null;
+    }
   }
 }
