@@ -227,6 +227,26 @@ describe('layouts that fit, 1280 down to 800 px', () => {
       await expectFits(page, `trend ${width}`);
       await shot(page, `trend-${width}`);
     }
+
+    // A second audit of the same test set, and the two compared.
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.goto(`${e2e.host.url}#/`);
+    await page.getByTestId('try-demo').click();
+    await page.getByTestId('verdict').waitFor({ timeout: 90_000 });
+    await page.getByTestId('open-history').click();
+    await page.getByTestId('history-table').waitFor();
+    await page.getByTestId('history-tick').nth(0).check();
+    await page.getByTestId('history-tick').nth(1).check();
+    await page.getByTestId('compare-selected').click();
+    await page.getByTestId('compare-view').waitFor({ timeout: 60_000 });
+    for (const theme of THEMES) {
+      await page.emulateMedia({ colorScheme: theme });
+      for (const width of WIDTHS) {
+        await page.setViewportSize({ width, height: 800 });
+        await expectFits(page, `compare ${width} ${theme}`);
+        await shot(page, `compare-${width}-${theme}`);
+      }
+    }
     await context.close();
   }, 300_000);
 
