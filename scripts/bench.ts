@@ -5,12 +5,13 @@
  * Targets (2-core machine): >= 2,000 images/s end to end on wasm; peak memory at 60,000 images within
  * 1.3x of that at 10,000; all metrics with 1,000 bootstrap resamples on 100,000 predictions under 2 s;
  * one fine-tuning epoch over the 10,000 demo images on wasm under 10 s. The history's save, reopen and
- * paired-comparison times are measured and reported (no target).
+ * paired-comparison times are measured and reported (no target), as is fitting every post-hoc
+ * calibrator on 2,500 × 10 logits (`--child calibrators`).
  *
  * Image folders (scripts/bench-photos.ts; targets from issue 11): a MobileNetV2-sized model at 224×224
  * on 1,000 photos of mixed sizes, per backend: end to end within 1.15x of predict-only; on tensorflow
  * at least as fast as PIL + Keras; peak RSS at 4x the folder within 1.2x of 1x and under 1 GB.
- * `--only image-folder` prints that row alone.
+ * `--only image-folder` prints that row alone; `--only score-file [--samples N]` the score-file row.
  */
 import { execFileSync } from 'node:child_process';
 import { statSync } from 'node:fs';
@@ -18,7 +19,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { auditPredictions } from '../src/core';
+import { auditPredictions, CALIBRATORS, calibratorsFor } from '../src/core';
 import { syntheticPredictions } from './synthetic-predictions';
 import { writeSyntheticNpyPair } from './synthetic-score-file';
 import { BootstrapHelper, auditPredictionsInParallel } from '../src/engine/parallel-bootstrap';
@@ -86,6 +87,8 @@ if (values.child === 'audit') {
   console.log(JSON.stringify(await benchHistory(values.data ?? DEMO_TEST_IMAGES)));
 } else if (values.child === 'scores') {
   console.log(JSON.stringify(await benchScoreFile(Number(values.samples ?? 10_000_000), 10, 1000)));
+} else if (values.child === 'calibrators') {
+  console.log(JSON.stringify(benchCalibrators(2500, 10)));
 } else if (values.child === 'metrics') {
   console.log(JSON.stringify(await benchMetrics(100_000, 10, 1000)));
 } else if (values.child === 'thumbnails') {
@@ -102,6 +105,10 @@ if (values.child === 'audit') {
       ),
     ),
   );
+} else if (values.only === 'score-file') {
+  // `npm run bench -- --only score-file [--samples N]`: the score-file row alone.
+  const args = ['--child', 'scores', ...(values.samples ? ['--samples', values.samples] : [])];
+  console.log(JSON.stringify({ machine: machine(), scoreFile: child(args) }, null, 2));
 } else if (values.only === 'image-folder') {
   const backends = values.backend ? [values.backend as BackendName] : IMAGE_FOLDER_BACKENDS;
   console.log(
@@ -121,6 +128,7 @@ if (values.child === 'audit') {
       images60000: child(['--child', 'audit', '--backend', 'wasm', '--data', TRAIN_IMAGES]),
     },
     metrics: child(['--child', 'metrics']),
+    calibrators: child(['--child', 'calibrators']),
     // A page of 12 thumbnails asked at once from a 1,200-photo folder (target: a second or two).
     thumbnails: child(['--child', 'thumbnails']),
     // Files that cannot be what they claim, refused from their first bytes (target: < 1 s, flat memory).
@@ -276,6 +284,23 @@ async function benchFinetune(backend: BackendName, samples: number, layers: stri
  * All metrics with their bootstrap intervals, as the engine computes them: on this thread alone, and
  * shared with the engine's bootstrap thread (started beforehand, as the engine starts it at launch).
  */
+/** Fitting every post-hoc calibrator on n × K logits (the calibration part of a fine-tune). */
+function benchCalibrators(n: number, k: number) {
+  const predictions = syntheticPredictions(n, k, 'overconfident');
+  const data = { logits: predictions.logits!, labels: predictions.labels, numClasses: k };
+  return calibratorsFor(k).map((id) => {
+    const started = performance.now();
+    const fitted = CALIBRATORS[id].fit(data);
+    return {
+      calibrator: id,
+      samples: n,
+      classes: k,
+      seconds: round((performance.now() - started) / 1000),
+      summary: fitted.summary,
+    };
+  });
+}
+
 async function benchMetrics(n: number, k: number, resamples: number) {
   const helper = new BootstrapHelper(
     new URL('../src/engine/worker/thread-entry.mjs', import.meta.url),
@@ -340,6 +365,8 @@ async function benchScoreFile(n: number, k: number, resamples: number) {
       // Both threads' CPU time: on a shared machine, wall-clock seconds say more about the load.
       cpuSeconds: round((cpu.user + cpu.system) / 1e6),
       ece: round(result.document.metrics.ece.value),
+      eceCi95: result.document.metrics.ece.ci95.map(round),
+      intervalMethod: result.document.intervalMethod,
       peakRssMiBBeforeAudit: round(rssBefore),
       peakRssMiB: round(process.resourceUsage().maxRSS / 1024),
     };

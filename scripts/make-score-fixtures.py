@@ -94,6 +94,12 @@ def write_bad_files(labels, probs, logits):
         **{f'p_{c}': pa.array(short[:, c], pa.float32()) for c in range(K)},
     }), os.path.join(bad, 'sum.parquet'), row_group_size=64)
     np.savez(os.path.join(bad, 'mismatch.npz'), labels=labels[:-1], probs=probs)
+    ragged = [list(row) for row in probs]
+    ragged[23] = ragged[23][:2]
+    pq.write_table(pa.table({
+        'label': pa.array(labels, pa.int64()),
+        'probs': pa.array(ragged, pa.list_(pa.float32())),
+    }), os.path.join(bad, 'ragged-list.parquet'), row_group_size=64)
 
 
 def write_npy_arrays():
@@ -168,6 +174,18 @@ def main():
                        compression='snappy', row_group_size=50)
     open(os.path.join(parts, '_SUCCESS'), 'w').close()
     open(os.path.join(parts, '.part-00000-7c1f.c000.snappy.parquet.crc'), 'wb').write(b'crc')
+
+    # Parquet with the scores in one list<float> column, as pandas/pyarrow/Spark write arrays: probs
+    # (float32 items) with string ids, and logits (float64 items, two row groups).
+    pq.write_table(pa.table({
+        'id': [f's{i:04d}' for i in range(N)],
+        'label': pa.array(labels, pa.int64()),
+        'probs': pa.array(list(probs), pa.list_(pa.float32())),
+    }), os.path.join(OUT, 'list-probs.parquet'), row_group_size=100)
+    pq.write_table(pa.table({
+        'target': pa.array(labels, pa.int32()),
+        'logits': pa.array(list(logits.astype(np.float64)), pa.list_(pa.float64())),
+    }), os.path.join(OUT, 'list-logits.parquet'), row_group_size=128)
 
     # CSV: class-named columns with string labels, and logit_ columns.
     with open(os.path.join(OUT, 'named.csv'), 'w') as f:

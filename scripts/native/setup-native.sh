@@ -5,7 +5,7 @@
 #
 # Downloads: the tensorflow-cpu wheel from PyPI (about 275 MB, cached in ~/.cache/calibration-audit), and the
 # tfjs-node npm package if npm removed it. Disk: about 815 MB in node_modules/@tensorflow/tfjs-node/deps.
-# Build: about 75 s on 2 cores (the built binding is cached too, so a second checkout takes seconds).
+# Build: about 10 s on 2 cores for the binding (the built binding is cached too, so a second checkout takes seconds).
 # Idempotent: does nothing when tfjs-node already loads with the tensorflow backend. Survives `npm rebuild`
 # (tfjs-node's install script finds the library and rebuilds against it instead of downloading).
 set -euo pipefail
@@ -85,16 +85,18 @@ rm -rf "$TFN/deps"
 cp -al "$LIB_CACHE/deps" "$TFN/deps" 2>/dev/null || cp -a "$LIB_CACHE/deps" "$TFN/deps"
 
 # 4. The binding: N-API, so one build serves every Node (and Electron) version; cached after the first build.
+#    `install --build-from-source` builds only the best N-API version for this Node (v8), where `rebuild`
+#    would build all six that tfjs-node lists.
 BINDING_DIR="$TFN/lib/napi-v8"
 if [ -f "$LIB_CACHE/napi-v8/tfjs_binding.node" ]; then
   say "using the cached binding"
   mkdir -p "$BINDING_DIR"
   cp "$LIB_CACHE/napi-v8/tfjs_binding.node" "$BINDING_DIR/"
 else
-  say "building the tfjs-node binding from source (about 75 s on 2 cores)"
+  say "building the tfjs-node binding from source (about 10 s on 2 cores)"
   export npm_config_nodedir="${npm_config_nodedir:-$([ -f /usr/include/node/node_api.h ] && echo /usr || true)}"
   [ -n "$npm_config_nodedir" ] || unset npm_config_nodedir
-  (cd "$TFN" && node "$ROOT/node_modules/@mapbox/node-pre-gyp/bin/node-pre-gyp" rebuild \
+  (cd "$TFN" && node "$ROOT/node_modules/@mapbox/node-pre-gyp/bin/node-pre-gyp" install \
     --build-from-source --loglevel=warn >"$CACHE/build.log" 2>&1) || { say "the build failed; see $CACHE/build.log"; exit 1; }
   rm -rf "$TFN/build"
   mkdir -p "$LIB_CACHE/napi-v8"

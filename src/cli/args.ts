@@ -10,6 +10,7 @@ export class UsageError extends Error {
 export const USAGE = `Usage:
   calibration-audit audit --model PATH --data PATH [options]
   calibration-audit audit --scores FILE [--label-column NAME] [--classes a,b,c] [options]
+  calibration-audit calibrate --scores FILE | --model PATH --data PATH [--json FILE] [options]
   calibration-audit demo [options]
   calibration-audit finetune --model PATH --data PATH [--alpha A] [fine-tune options]
   calibration-audit finetune --demo [--alpha A] [fine-tune options]
@@ -31,8 +32,9 @@ Audit options:
                           or one column per class; --predictions output reads back), NumPy .npz
                           (labels + probs or logits), probs.npy/logits.npy beside labels.npy, Parquet,
                           or a folder of Parquet part files (Spark, Ray)
+  --calibrate             after the audit, compare the post-hoc calibrators alone (as calibrate)
   --label-column NAME     CSV label column (default: label, target, class or y)
-  --scaling S             pixel scaling 0-1 (default), -1-1 or 0-255
+  --scaling S             pixel scaling 0-1 (default), -1-1, 0-255 or imagenet ((x/255 - mean)/std)
   --backend B             tensorflow, wasm or cpu (default: the fastest that loads)
   --bins N                equal-width bins for ECE and the reliability diagram (default 15)
   --bootstrap N           bootstrap resamples for the 95% intervals (default 1000)
@@ -46,6 +48,13 @@ Audit options:
   --name NAME             the saved audit's name (default: "<model> on <test set>")
   -h, --help              this text
   -v, --version           the app version
+
+Calibrate (the post-hoc calibrators alone, no fine-tune: for score files and models that cannot
+train, e.g. ONNX): the rows are split into calibration 50% / evaluation 50% (stratified, --seed);
+temperature, vector, matrix and Dirichlet scaling (Platt for binary), histogram binning and isotonic
+regression are fitted on the calibration half (on logits, or log-probabilities of probabilities) and
+every arm is measured on the evaluation half with paired-bootstrap changes from the original, as
+in a fine-tune's comparison. --json FILE writes the comparison (docs/finetune-json.md, post-hoc).
 
 Fine-tune options (label smoothing, compared with the original, an α = 0 fine-tune and the
 post-hoc calibrators of the original (temperature, vector, matrix and Dirichlet scaling, Platt for
@@ -64,7 +73,11 @@ evaluation part none of them was tuned or calibrated on):
   --train-data PATH       a separate fine-tuning set; the labelled set is then split into
                           calibration 50% / evaluation 50% only
   --seed N                seeds the split, the batch order and the bootstrap (default 0)
-  --out DIR               export the smoothed model as a TF.js Layers folder
+  --out DIR               export an arm as a TF.js Layers folder (the smoothed model by default)
+  --export-arm ARM        the arm --out writes: smoothed (default), temperature, vector, matrix,
+                          dirichlet or platt (the original with the map appended as layers), or
+                          histogram, isotonic (the original plus calibration-map.json, which the
+                          app applies when it loads the folder; see docs/finetune-json.md)
   --json FILE             write the comparison as one JSON document (docs/finetune-json.md)
   --pdf FILE              write the report (audit of the original, then the comparison) as a PDF
   --page-size SIZE        A4 (default) or Letter, for --pdf
@@ -83,7 +96,10 @@ History (saved audits; nothing is re-run): --db FILE defaults to ~/.calibration-
 Exit codes: 0 success, 1 bad input, 2 usage error, 3 ECE above --fail-above-ece, 130 cancelled.`;
 
 export interface AuditArgs {
-  command: 'audit' | 'demo';
+  /** `calibrate`: the post-hoc calibrators alone on the audit's scores. */
+  command: 'audit' | 'demo' | 'calibrate';
+  /** audit --calibrate: the post-hoc comparison after the audit. */
+  calibrate?: boolean;
   modelPath?: string;
   dataPath?: string;
   /** --scores FILE: a score file audited without a model. */
@@ -114,7 +130,7 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
     return { command: 'help' };
   }
   if (command === '-v' || command === '--version') return { command: 'version' };
-  if (command !== 'audit' && command !== 'demo') {
+  if (command !== 'audit' && command !== 'demo' && command !== 'calibrate') {
     throw new UsageError(`Unknown command '${command}'.`);
   }
   const values = parseOptions(rest, {
@@ -122,11 +138,27 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
     predictions: { type: 'string' },
     'fail-above-ece': { type: 'string' },
     scores: { type: 'string' },
+    calibrate: { type: 'boolean' },
   });
   if (values.help) return { command: 'help' };
+  if (command === 'calibrate') {
+    for (const flag of [
+      'predictions',
+      'fail-above-ece',
+      'pdf',
+      'db',
+      'name',
+      'calibrate',
+    ] as const) {
+      if (values[flag] !== undefined) throw new UsageError(`--${flag} does not go with calibrate.`);
+    }
+  }
+  if (command === 'demo' && values.calibrate !== undefined) {
+    throw new UsageError('--calibrate goes with audit.');
+  }
   const scoresPath = values.scores as string | undefined;
   if (scoresPath !== undefined) {
-    if (command !== 'audit') throw new UsageError('--scores goes with audit.');
+    if (command === 'demo') throw new UsageError('--scores goes with audit.');
     if (values.model || values.data) {
       throw new UsageError('--scores replaces --model and --data; give one or the other.');
     }
@@ -135,8 +167,8 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
         throw new UsageError(`--${flag} does not apply to --scores (no model runs).`);
       }
     }
-  } else if (command === 'audit' && (!values.model || !values.data)) {
-    throw new UsageError('audit needs --model PATH and --data PATH, or --scores FILE.');
+  } else if (command !== 'demo' && (!values.model || !values.data)) {
+    throw new UsageError(`${command} needs --model PATH and --data PATH, or --scores FILE.`);
   }
   if (command === 'demo' && (values.model || values.data)) {
     throw new UsageError('demo audits the built-in demo; use audit for --model and --data.');
@@ -148,6 +180,7 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
     classNames: classList(values.classes),
     predictionsFile: values.predictions as string | undefined,
     failAboveEce: fraction('--fail-above-ece', values['fail-above-ece']),
+    calibrate: values.calibrate === true,
   };
 }
 
@@ -192,7 +225,7 @@ export function runValues(values: OptionValues) {
     dataPath: values.data as string | undefined,
     labelColumn: values['label-column'] as string | undefined,
     classNames: classList(values.classes),
-    scaling: oneOf('--scaling', values.scaling, ['0-1', '-1-1', '0-255'] as const),
+    scaling: oneOf('--scaling', values.scaling, ['0-1', '-1-1', '0-255', 'imagenet'] as const),
     backend: oneOf('--backend', values.backend, BACKENDS),
     bins: integer('--bins', values.bins, 1, 1000),
     bootstrapResamples: integer('--bootstrap', values.bootstrap, 0, 100_000),

@@ -1,4 +1,5 @@
 import type { BackendName } from '../engine/backend';
+import { EXPORTABLE_ARMS, isExportableArm, type ExportableArm } from '../shared/finetune-document';
 import type { PixelScaling } from '../engine/data';
 import { RUN_OPTIONS, UsageError, integer, parseOptions, runValues } from './args';
 import type { PdfRequest } from './pdf';
@@ -23,6 +24,8 @@ export interface FinetuneArgs {
   bins?: number;
   bootstrapResamples?: number;
   outDir?: string;
+  /** --export-arm: the arm --out writes (default smoothed). */
+  exportArm?: ExportableArm;
   jsonFile?: string;
   /** --pdf FILE: the audit of the original model and the fine-tune comparison. */
   pdf?: PdfRequest;
@@ -43,6 +46,7 @@ export function parseFinetuneCommandLine(args: string[]): FinetuneArgs | { comma
     'learning-rate': { type: 'string' },
     layers: { type: 'string' },
     out: { type: 'string' },
+    'export-arm': { type: 'string' },
   });
   if (values.help) return { command: 'help' };
   const demo = values.demo === true;
@@ -63,7 +67,23 @@ export function parseFinetuneCommandLine(args: string[]): FinetuneArgs | { comma
     learningRate: learningRate(values['learning-rate']),
     layers: layers(values.layers),
     outDir: values.out as string | undefined,
+    exportArm: exportArm(values['export-arm'], values.out),
   };
+}
+
+function exportArm(
+  value: string | boolean | undefined,
+  out: string | boolean | undefined,
+): ExportableArm | undefined {
+  if (value === undefined) return undefined;
+  const text = String(value);
+  if (!isExportableArm(text)) {
+    throw new UsageError(
+      `--export-arm must be one of ${EXPORTABLE_ARMS.join(', ')} (got '${text}').`,
+    );
+  }
+  if (out === undefined) throw new UsageError('--export-arm needs --out DIR to export to.');
+  return text;
 }
 
 function alphas(value: string | boolean | undefined): number[] | undefined {

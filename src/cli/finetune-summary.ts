@@ -2,9 +2,11 @@ import type { MetricEstimate, MetricName } from '../core/types';
 import {
   armNamesOf,
   type ComparedArmName,
+  type FinetuneArm,
   type FinetuneArmName,
   type FinetuneDocument,
   type FinetuneEpoch,
+  type PostHocDocument,
 } from '../shared/finetune-document';
 
 const COLUMNS: { name: MetricName; label: string; percent: boolean }[] = [
@@ -18,8 +20,6 @@ const COLUMNS: { name: MetricName; label: string; percent: boolean }[] = [
 /** The plain-text comparison the command line prints. */
 export function formatFinetuneSummary(document: FinetuneDocument): string {
   const { settings, split, provenance, model, arms } = document;
-  const ARMS = armNamesOf(arms);
-  const COMPARED = ARMS.filter((name): name is ComparedArmName => name !== 'original');
   const lines = [
     `Model       ${model.name} (${model.format}, ${model.numClasses} classes, output: ${model.output})`,
     `Data        ${document.dataset.path} (${document.dataset.format}, ${document.dataset.sampleCount} samples)`,
@@ -55,40 +55,10 @@ export function formatFinetuneSummary(document: FinetuneDocument): string {
     const arm = arms[name]!;
     if (name === 'control') return 'control (α = 0)';
     if (name === 'smoothed') return `smoothed (α = ${arm.alpha})`;
-    if (name === 'temperature') return `temperature (T = ${(arm.temperature ?? NaN).toFixed(3)})`;
-    if (name === 'original') return 'original';
-    return arm.calibrator?.name ?? name;
+    return postHocLabel(name, arm);
   };
-  const labelWidth = Math.max(12, ...ARMS.map((name) => armLabel(name).length)) + 1;
+  lines.push(...armTables(arms, document.deltas, armLabel));
   const width = Math.max(...COLUMNS.map((c) => c.label.length)) + 2;
-  lines.push(['Arm'.padEnd(labelWidth), ...COLUMNS.map((c) => c.label.padStart(width))].join(''));
-  for (const name of ARMS) {
-    const metrics = arms[name]!.metrics;
-    lines.push(
-      [
-        armLabel(name).padEnd(labelWidth),
-        ...COLUMNS.map((c) => value(metrics[c.name].value, c.percent).padStart(width)),
-      ].join(''),
-    );
-  }
-
-  lines.push('', 'Change from the original (95% paired bootstrap interval; percentages in points)');
-  const cells = COMPARED.map((name) =>
-    COLUMNS.map((c) => delta(document.deltas[name]![c.name], c.percent)),
-  );
-  const cellWidth = Math.max(...cells.flat().map((cell) => cell.length), 12) + 3;
-  lines.push(
-    ['Arm'.padEnd(labelWidth + 2), ...COLUMNS.map((c) => c.label.padEnd(cellWidth))]
-      .join('')
-      .trimEnd(),
-  );
-  COMPARED.forEach((name, i) => {
-    lines.push(
-      [armLabel(name).padEnd(labelWidth + 2), ...cells[i].map((cell) => cell.padEnd(cellWidth))]
-        .join('')
-        .trimEnd(),
-    );
-  });
 
   if (document.sweep) {
     lines.push('', 'Sweep (α chosen on the calibration part; evaluation-part metrics)');
@@ -113,7 +83,82 @@ export function formatFinetuneSummary(document: FinetuneDocument): string {
   }
 
   lines.push('', ...document.tradeOffs.map((line) => `- ${line}`));
-  if (document.exportedModel) lines.push('', `Exported    ${document.exportedModel}`);
+  if (document.exportedModel) {
+    const arm = document.exportedArm ?? 'smoothed';
+    lines.push('', `Exported    ${document.exportedModel} (${arm} arm)`);
+  }
+  return lines.join('\n');
+}
+
+function postHocLabel(name: FinetuneArmName, arm: FinetuneArm): string {
+  if (name === 'temperature') return `temperature (T = ${(arm.temperature ?? NaN).toFixed(3)})`;
+  if (name === 'original') return 'original';
+  return arm.calibrator?.name ?? name;
+}
+
+/** The arm table (evaluation-part metrics) and the table of changes from the original. */
+function armTables(
+  arms: Partial<Record<FinetuneArmName, FinetuneArm>>,
+  deltas: Partial<Record<ComparedArmName, Record<MetricName, MetricEstimate>>>,
+  armLabel: (name: FinetuneArmName) => string,
+): string[] {
+  const lines: string[] = [];
+  const ARMS = armNamesOf(arms);
+  const COMPARED = ARMS.filter((name): name is ComparedArmName => name !== 'original');
+  const labelWidth = Math.max(12, ...ARMS.map((name) => armLabel(name).length)) + 1;
+  const width = Math.max(...COLUMNS.map((c) => c.label.length)) + 2;
+  lines.push(['Arm'.padEnd(labelWidth), ...COLUMNS.map((c) => c.label.padStart(width))].join(''));
+  for (const name of ARMS) {
+    const metrics = arms[name]!.metrics;
+    lines.push(
+      [
+        armLabel(name).padEnd(labelWidth),
+        ...COLUMNS.map((c) => value(metrics[c.name].value, c.percent).padStart(width)),
+      ].join(''),
+    );
+  }
+
+  lines.push('', 'Change from the original (95% paired bootstrap interval; percentages in points)');
+  const cells = COMPARED.map((name) => COLUMNS.map((c) => delta(deltas[name]![c.name], c.percent)));
+  const cellWidth = Math.max(...cells.flat().map((cell) => cell.length), 12) + 3;
+  lines.push(
+    ['Arm'.padEnd(labelWidth + 2), ...COLUMNS.map((c) => c.label.padEnd(cellWidth))]
+      .join('')
+      .trimEnd(),
+  );
+  COMPARED.forEach((name, i) => {
+    lines.push(
+      [armLabel(name).padEnd(labelWidth + 2), ...cells[i].map((cell) => cell.padEnd(cellWidth))]
+        .join('')
+        .trimEnd(),
+    );
+  });
+  return lines;
+}
+
+/** The plain-text post-hoc comparison (`calibrate`, `audit --calibrate`). */
+export function formatPostHocSummary(document: PostHocDocument): string {
+  const { settings, split, arms } = document;
+  const source = document.scores
+    ? `Scores      ${document.scores.path} (${document.scores.format}, ${document.scores.output})`
+    : `Model       ${document.model?.name} (${document.model?.format}, output: ${document.model?.output})`;
+  const lines = [
+    'Post-hoc calibrators (no fine-tune)',
+    source,
+    `Data        ${document.dataset.path} (${document.dataset.sampleCount} samples, ${document.provenance.classNames.length} classes)`,
+    `Split       calibration ${split.calibration.size}, evaluation ${split.evaluation.size} (stratified, seed ${settings.seed}); fitted on ${settings.input}`,
+    `Why         ${document.finetuneNotOffered}`,
+    '',
+    `Evaluation part (${split.evaluation.size} samples)`,
+  ];
+  lines.push(
+    ...armTables(
+      arms as Partial<Record<FinetuneArmName, FinetuneArm>>,
+      document.deltas as Partial<Record<ComparedArmName, Record<MetricName, MetricEstimate>>>,
+      (name) => postHocLabel(name, (arms as Partial<Record<FinetuneArmName, FinetuneArm>>)[name]!),
+    ),
+  );
+  lines.push('', ...document.tradeOffs.map((line) => `- ${line}`));
   return lines.join('\n');
 }
 

@@ -28,6 +28,7 @@ export async function runFinetuneCommand(args: FinetuneArgs): Promise<number> {
     bins: args.bins,
     bootstrapResamples: args.bootstrapResamples,
     exportPath: args.outDir ?? null,
+    exportArm: args.exportArm,
   };
   const engine = new EngineClient(childProcessTransport());
   const controller = new AbortController();
@@ -111,7 +112,7 @@ function status(progress: FinetuneProgress): string {
     case 'metrics':
       return 'Computing metrics and paired bootstrap intervals...';
     case 'export':
-      return 'Exporting the smoothed model...';
+      return 'Exporting the model...';
     case 'training': {
       const alpha = progress.alpha ?? 0;
       return `Fine-tuning α = ${alpha} (${progress.run}/${progress.runs}), epoch ${progress.epoch}/${progress.epochs}: ${progress.done ?? 0}/${progress.total ?? 0}`;

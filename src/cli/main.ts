@@ -8,6 +8,7 @@ import { APP_VERSION } from '../shared/app-version';
 import { USAGE, UsageError, parseCommandLine, type AuditArgs } from './args';
 import { EXIT, reportFailure } from './failure';
 import { runFinetuneCommand } from './finetune';
+import { runPostHoc } from './finetune-post-hoc';
 import { parseFinetuneCommandLine } from './finetune-args';
 import { runHistoryCommand, saveAuditTo } from './history';
 import { parseHistoryCommandLine } from './history-args';
@@ -76,6 +77,10 @@ async function audit(args: AuditArgs): Promise<number> {
   process.once('SIGINT', onSigint);
   const progress = process.stderr.isTTY ? createProgressBar(process.stderr) : null;
   try {
+    if (args.command === 'calibrate') {
+      await runPostHoc(engine, request, { jsonFile: args.jsonFile, signal: controller.signal });
+      return EXIT.ok;
+    }
     const result = await engine.call('audit', request, {
       signal: controller.signal,
       onProgress: (p) => progress?.update(p),
@@ -87,6 +92,10 @@ async function audit(args: AuditArgs): Promise<number> {
     if (args.predictionsFile) await writePredictionsCsv(args.predictionsFile, result);
     if (args.db !== undefined) await saveAuditTo(args.db, result, args.name);
     if (args.pdf) await writeReportPdf(engine, result, request, args.pdf);
+    if (args.calibrate) {
+      process.stdout.write('\n');
+      await runPostHoc(engine, request, { signal: controller.signal });
+    }
     if (args.failAboveEce !== undefined && document.metrics.ece.value > args.failAboveEce) {
       process.stderr.write(
         `calibration-audit: ECE ${document.metrics.ece.value.toFixed(4)} is above --fail-above-ece ${args.failAboveEce}.\n`,

@@ -1,4 +1,5 @@
-import { computePointEstimates } from './point-estimates';
+import { pairedLittleBootstrapIntervals } from './little-bootstrap';
+import { computePointEstimates, LARGE_SAMPLE_THRESHOLD } from './point-estimates';
 import { percentileInterval95 } from './quantile';
 import { Rng } from './random';
 import { validatePredictions } from './samples';
@@ -63,7 +64,8 @@ export interface PairedBootstrapOptions {
 
 /**
  * Differences b − a of every metric for two models scored on the same samples (same labels in
- * the same order), with 95% intervals from resampling both with the same multinomial counts.
+ * the same order), with 95% intervals from resampling both with the same multinomial counts;
+ * above LARGE_SAMPLE_THRESHOLD samples by the bag of little bootstraps (little-bootstrap.ts).
  */
 export function pairedBootstrapDeltas(
   a: Predictions,
@@ -85,20 +87,35 @@ export function pairedBootstrapDeltas(
       throw new RangeError(`the two prediction sets disagree on the label of sample ${i}`);
     }
   }
-  const pointA = computePointEstimates(a, bins);
-  const pointB = computePointEstimates(b, bins);
+  const large = n > LARGE_SAMPLE_THRESHOLD;
+  const pointA = computePointEstimates(a, bins, !large);
+  const pointB = computePointEstimates(b, bins, !large);
   const result = {} as Record<MetricName, MetricEstimate>;
   for (const name of METRIC_NAMES) {
     const value = pointB.values[name] - pointA.values[name];
     result[name] = { value, ci95: [value, value] };
   }
   if (resamples === 0) return result;
+  if (large) {
+    const deltas = Object.fromEntries(
+      METRIC_NAMES.map((name) => [name, result[name].value]),
+    ) as Record<MetricName, number>;
+    const intervals = pairedLittleBootstrapIntervals(a, b, deltas, {
+      binCount: bins,
+      smoothBandwidthA: pointA.smoothBandwidth,
+      smoothBandwidthB: pointB.smoothBandwidth,
+      resamples,
+      seed,
+    });
+    for (const name of METRIC_NAMES) result[name].ci95 = intervals[name];
+    return result;
+  }
 
   warmUpWeightedPass();
-  const evaluatorA = new WeightedEvaluator(pointA.data);
-  const evaluatorB = new WeightedEvaluator(pointB.data);
-  const orderA = pointA.data.order;
-  const orderB = pointB.data.order;
+  const evaluatorA = new WeightedEvaluator(pointA.data!);
+  const evaluatorB = new WeightedEvaluator(pointB.data!);
+  const orderA = pointA.order;
+  const orderB = pointB.order;
   const rng = new Rng(seed);
   const counts = new Int32Array(n);
   const countsA = new Int32Array(n);

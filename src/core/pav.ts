@@ -102,3 +102,67 @@ export function pavPooled(
   }
   return out;
 }
+
+/**
+ * Reusable scratch space for `pavInto` (the CORP band refits PAV a thousand times on the same
+ * pooled x: allocating its stacks once saves most of a refit's time).
+ */
+export interface PavScratch {
+  mean: Float64Array;
+  weight: Float64Array;
+  span: Int32Array;
+}
+
+export function pavScratch(m: number): PavScratch {
+  return { mean: new Float64Array(m), weight: new Float64Array(m), span: new Int32Array(m) };
+}
+
+/**
+ * `pavPooled` on pooled sums instead of means (`sum[j]` / `weight[j]` is the mean at x_j), with
+ * the stacks in `scratch`: the same fit, no allocation, O(m). Writes the fit at every j into
+ * `out`, or, with `at` (ascending indices), only the fit at those: `out[t]` is the fit at `at[t]`.
+ */
+export function pavInto(
+  sum: ArrayLike<number>,
+  weight: ArrayLike<number>,
+  out: Float64Array,
+  scratch: PavScratch,
+  at?: Int32Array,
+): Float64Array {
+  const m = sum.length;
+  const bMean = scratch.mean;
+  const bWeight = scratch.weight;
+  const bSpan = scratch.span;
+  let top = -1;
+  for (let j = 0; j < m; j++) {
+    let w = weight[j];
+    let mean = sum[j] / w;
+    let span = 1;
+    // Merge with the blocks below while they violate the order (kept in locals until placed).
+    while (top >= 0 && bMean[top] > mean) {
+      const merged = bWeight[top] + w;
+      mean = (bMean[top] * bWeight[top] + mean * w) / merged;
+      w = merged;
+      span += bSpan[top];
+      top--;
+    }
+    top++;
+    bMean[top] = mean;
+    bWeight[top] = w;
+    bSpan[top] = span;
+  }
+  if (at) {
+    // Walk the blocks once, picking the fit at each asked index.
+    for (let b = 0, first = 0, t = 0; b <= top && t < at.length; b++) {
+      const end = first + bSpan[b];
+      while (t < at.length && at[t] < end) out[t++] = bMean[b];
+      first = end;
+    }
+    return out;
+  }
+  for (let b = 0, j = 0; b <= top; b++) {
+    const value = bMean[b];
+    for (let s = 0, end = bSpan[b]; s < end; s++) out[j++] = value;
+  }
+  return out;
+}

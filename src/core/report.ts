@@ -2,17 +2,23 @@ import { confidenceHistogram, reliabilityBins } from './binning';
 import { corpReliability } from './corp';
 import { netcalAce, relplotSmoothEce } from './reference-metrics';
 import { bootstrapIntervals } from './bootstrap';
+import { littleBootstrapIntervals, littleBootstrapPlan } from './little-bootstrap';
 import { flagClasses, flagConfidentErrors, flagOverconfidentBins } from './flags';
 import { logitGapSummary } from './logit-gap';
 import { resolveAuditOptions } from './options';
 import { confusionMatrix, perClassStats } from './per-class';
-import { computePointEstimates, type PointEstimates } from './point-estimates';
+import {
+  computePointEstimates,
+  LARGE_SAMPLE_THRESHOLD,
+  type PointEstimates,
+} from './point-estimates';
 import { riskCoverageCurve } from './ranking';
 import { validatePredictions } from './samples';
 import {
   METRIC_NAMES,
   type AuditOptions,
   type CalibrationReport,
+  type IntervalMethod,
   type MetricEstimate,
   type MetricName,
   type Predictions,
@@ -32,12 +38,38 @@ export function auditPredictions(
   options: Partial<AuditOptions> = {},
 ): CalibrationReport {
   const prepared = prepareAudit(predictions, options);
-  const { bootstrapResamples, seed } = prepared.options;
-  const intervals =
-    bootstrapResamples > 0
-      ? bootstrapIntervals(prepared.point.data, bootstrapResamples, seed)
-      : null;
+  const { bootstrapResamples, seed, bins } = prepared.options;
+  const { data, smoothBandwidth } = prepared.point;
+  let intervals: Record<MetricName, [number, number]> | null = null;
+  if (bootstrapResamples > 0) {
+    intervals = data
+      ? bootstrapIntervals(data, bootstrapResamples, seed)
+      : littleBootstrapIntervals(predictions, prepared.point.values, {
+          binCount: bins,
+          smoothBandwidth,
+          resamples: bootstrapResamples,
+          seed,
+        });
+  }
   return completeAudit(prepared, intervals);
+}
+
+/**
+ * How a prepared audit's intervals are computed: the exact bootstrap while the resampling data
+ * exists (up to LARGE_SAMPLE_THRESHOLD samples), else the bag of little bootstraps.
+ */
+export function intervalMethodOf(prepared: PreparedAudit): IntervalMethod {
+  const resamples = prepared.options.bootstrapResamples;
+  if (resamples === 0) return { method: 'none' };
+  if (prepared.point.data) return { method: 'bootstrap', resamples };
+  const plan = littleBootstrapPlan(prepared.predictions.labels.length, resamples);
+  return {
+    method: 'bag-of-little-bootstraps',
+    threshold: LARGE_SAMPLE_THRESHOLD,
+    subsets: plan.subsets,
+    subsetSize: plan.subsetSize,
+    resamplesPerSubset: plan.resamplesPerSubset,
+  };
 }
 
 /** An audit's point estimates, before its bootstrap intervals (which a caller may compute elsewhere). */
@@ -96,10 +128,7 @@ export function completeAudit(
     perClass,
     confusion: confusionMatrix(labels, prediction, K),
     riskCoverage: riskCoverageCurve(confidence, correct, RISK_COVERAGE_POINTS, point.order),
-    corp: corpReliability(confidence, correct, {
-      resamples: opts.bootstrapResamples,
-      seed: opts.seed,
-    }),
+    corp: corp(prepared),
     referenceMetrics: {
       relplotSmoothEce: relplotSmoothEce(confidence, correct),
       netcalAce: { value: netcalAce(confidence, correct, opts.bins), bins: opts.bins },
@@ -131,5 +160,32 @@ export function completeAudit(
     binCount: opts.bins,
     bootstrapResamples: opts.bootstrapResamples,
     seed: opts.seed,
+    intervalMethod: intervalMethodOf(prepared),
   };
+}
+
+/**
+ * The CORP diagram. Above LARGE_SAMPLE_THRESHOLD samples it is given the samples in ascending
+ * confidence (its own comparator sort then only confirms the order: the same curve and
+ * decomposition, summed in that order), and no consistency band: the band draws n Bernoulli
+ * variates per resample (10^10 for 10 million samples and 1,000 resamples), and at that size it
+ * is narrower than the curve's line.
+ */
+function corp(prepared: PreparedAudit): CalibrationReport['corp'] {
+  const { point, options } = prepared;
+  const n = point.order.length;
+  if (n <= LARGE_SAMPLE_THRESHOLD || point.data) {
+    return corpReliability(point.top.confidence, point.correct, {
+      resamples: options.bootstrapResamples,
+      seed: options.seed,
+    });
+  }
+  // Float32 holds the confidences exactly: they are float32 probabilities (as the sort requires).
+  const confidence = new Float32Array(n);
+  const correct = new Uint8Array(n);
+  for (let j = 0; j < n; j++) {
+    confidence[j] = point.top.confidence[point.order[j]];
+    correct[j] = point.correct[point.order[j]];
+  }
+  return corpReliability(confidence, correct, { resamples: 0, seed: options.seed });
 }

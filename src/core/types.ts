@@ -222,4 +222,26 @@ export interface CalibrationReport {
   binCount: number;
   bootstrapResamples: number;
   seed: number;
+  /**
+   * How the intervals were computed (absent in documents saved before it was recorded: the exact
+   * bootstrap). See IntervalMethod.
+   */
+  intervalMethod?: IntervalMethod;
 }
+
+/**
+ * 'bootstrap': the percentile bootstrap, `resamples` multinomial resamples of the n samples.
+ * 'bag-of-little-bootstraps' (above `threshold` samples; Kleiner et al. 2014, little-bootstrap.ts):
+ * `subsets` subsets of `subsetSize` rows, each resampled `resamplesPerSubset` times to n, the
+ * interval ends averaged over subsets. 'none': no resamples were asked for.
+ */
+export type IntervalMethod =
+  | { method: 'none' }
+  | { method: 'bootstrap'; resamples: number }
+  | {
+      method: 'bag-of-little-bootstraps';
+      threshold: number;
+      subsets: number;
+      subsetSize: number;
+      resamplesPerSubset: number;
+    };

@@ -45,7 +45,13 @@ const DENSE_GROUP = 12;
 
 /** Per-sample data in ascending-confidence order (ties by sample index). */
 export interface ResamplingData {
+  /** Number of sorted positions (samples held). */
   sampleCount: number;
+  /**
+   * The weight every count vector sums to, and the n the metrics are of: sampleCount for the
+   * bootstrap, the full data set's size for a bag-of-little-bootstraps subset.
+   */
+  totalWeight: number;
   numClasses: number;
   binCount: number;
   /** order[j] is the input row at sorted position j. */
@@ -97,12 +103,15 @@ export interface ResamplingData {
 /**
  * Sorts and permutes everything once. `smoothBandwidth` is the full-data σ*. `precomputed` may
  * pass the top label, correctness and ascending order when the caller already has them.
+ * `totalWeight` (default: the sample count) is what the counts of a resample sum to: a subset
+ * of a larger data set resampled to that data set's size passes the larger size.
  */
 export function prepareResampling(
   predictions: Predictions,
   binCount: number,
   smoothBandwidth: number,
   precomputed?: { top: TopLabel; correct: Uint8Array; order: Int32Array },
+  totalWeight = predictions.labels.length,
 ): ResamplingData {
   const { numClasses: K, labels, probs, logits } = predictions;
   const n = labels.length;
@@ -115,10 +124,12 @@ export function prepareResampling(
   const denseWidth = Math.ceil((K + 2) / DENSE_GROUP) * DENSE_GROUP;
   const sorted = sortedSamples(top, correct, order, M, G);
   const cells = sparseCells(probs, labels, top.prediction, order, K, M);
-  const harmonic = harmonicTables(n);
+  const N = totalWeight;
+  const harmonic = harmonicTables(N);
   const rows = denseRows(probs, logits ?? null, labels, order, K, denseWidth);
   return {
     sampleCount: n,
+    totalWeight: N,
     numClasses: K,
     binCount: M,
     order,
@@ -127,7 +138,7 @@ export function prepareResampling(
     meanBrier: rows.meanBrier,
     dense: rows.dense,
     denseWidth,
-    adaptiveBounds: Int32Array.from(equalMassBoundaries(n, equalMassGroupCount(n, M))),
+    adaptiveBounds: Int32Array.from(equalMassBoundaries(N, equalMassGroupCount(N, M))),
     harmonicN: harmonic.harmonicN,
     cumulativeHarmonic: harmonic.cumulative,
     smoothBandwidth: sigma,
@@ -300,15 +311,28 @@ function sparseCells(
   return { cellStart, cellPosition, cellValue };
 }
 
-/** H[n] and CH[m] = Σ_{r<m} H[r]. */
+let lastHarmonic: { n: number; harmonicN: number; cumulative: Float64Array } | null = null;
+
+/** Lets the kept harmonic table go (80 MB for n = 10 million). */
+export function releaseHarmonicTables(): void {
+  lastHarmonic = null;
+}
+
+/**
+ * H[n] and CH[m] = Σ_{r<m} H[r]. The last table is kept (read only) until
+ * releaseHarmonicTables(), so that the subsets of a bag of little bootstraps, which all resample
+ * to the same n, share one.
+ */
 function harmonicTables(n: number): { harmonicN: number; cumulative: Float64Array } {
+  if (lastHarmonic?.n === n) return lastHarmonic;
   let harmonic = 0;
   const cumulative = new Float64Array(n + 1);
   for (let r = 1; r <= n; r++) {
     cumulative[r] = cumulative[r - 1] + harmonic;
     harmonic += 1 / r;
   }
-  return { harmonicN: harmonic, cumulative };
+  lastHarmonic = { n, harmonicN: harmonic, cumulative };
+  return lastHarmonic;
 }
 
 /** Lower grid node of a confidence, as residualGrid() in smooth-ece.ts splits it. */
@@ -399,7 +423,7 @@ function accumulate(
   ties: TieSums,
   sums: Float64Array,
 ): void {
-  const n = d.sampleCount;
+  const n = d.totalWeight;
   const G = d.smoothIntervals;
   const confidence = d.confidence;
   const codes = d.codes;
@@ -514,7 +538,7 @@ function createTieSums(tieCount: number): TieSums {
  * over its ranks adds (E/W)·(CH[n − start] − CH[n − end]) to the AURC sum.
  */
 function tieContributions(d: ResamplingData, ties: TieSums, sums: Float64Array): void {
-  const n = d.sampleCount;
+  const n = d.totalWeight;
   const CH = d.cumulativeHarmonic;
   let pairsBelow = 0;
   let aurc = 0;
@@ -637,11 +661,11 @@ export class WeightedEvaluator {
 
   /**
    * Writes the metrics in METRIC_NAMES order into `out`. `counts` (one per sorted position)
-   * must be non-negative and sum to the sample count: a multinomial resample, or all ones.
+   * must be non-negative and sum to totalWeight: a multinomial resample, or all ones.
    */
   evaluate(counts: Int32Array, out: Float64Array): void {
     const d = this.data;
-    const n = d.sampleCount;
+    const n = d.totalWeight;
     const M = d.binCount;
     const K = d.numClasses;
     const { kept, keptWeight, segmentEnd, grid, binWeight, binResidual, topCell } = this;

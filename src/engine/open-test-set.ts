@@ -26,8 +26,10 @@ export async function openTestSetFor(
   const { info } = model;
   const format = await detectDatasetFormat(dataPath);
   const scaling = options.scaling ?? info.preprocessing.scaling ?? '0-1';
+  const input = inputSpecFor(info.file, info.inputShape, format !== 'csv');
+  if (input.kind === 'features' && info.inputColumns) input.names = info.inputColumns;
   const dataset = await openDataset(dataPath, {
-    input: inputSpecFor(info.file, info.inputShape, format !== 'csv'),
+    input,
     classNames: info.classNames,
     numClasses: info.numClasses,
     scaling,

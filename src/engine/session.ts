@@ -15,6 +15,11 @@ import {
   type FinetuneRequest,
   type FinetuneResult,
 } from './finetune/finetune';
+import {
+  runPostHocComparison,
+  type PostHocRequest,
+  type PostHocResult,
+} from './finetune/post-hoc-only';
 import { loadModel, summariseModel, type LoadedModel } from './model/load-model';
 import { openTestSetFor } from './open-test-set';
 import type { BootstrapHelper } from './parallel-bootstrap';
@@ -73,6 +78,11 @@ export class EngineSession {
   /** Fine-tunes fresh copies of the model (its files are only read) and compares the arms. */
   finetune(request: FinetuneRequest, hooks: FinetuneHooks): Promise<FinetuneResult> {
     return runFinetune(request, hooks);
+  }
+
+  /** The post-hoc calibrators alone (a fresh read of the scores; nothing is cached). */
+  calibrate(request: PostHocRequest, hooks: AuditHooks): Promise<PostHocResult> {
+    return runPostHocComparison(request, hooks);
   }
 
   private async openModel(modelPath: string, fresh: boolean): Promise<LoadedModel> {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type {
   AuditSettings,
@@ -16,7 +17,7 @@ import { InputError } from '../engine/input-error';
 import { detectScoreFile } from '../engine/scores/read-scores';
 import type { EngineClient } from '../engine/worker/engine-client';
 import { auditNames } from '../storage';
-import type { FinetuneDocument } from '../shared/finetune-document';
+import { isExportableArm, type FinetuneDocument } from '../shared/finetune-document';
 import { toApiError } from './api-errors';
 import { AppHistory } from './app-history';
 import { FileGrants } from './file-grants';
@@ -34,8 +35,11 @@ export type AppService = Omit<
   | 'exportFinetunedModel'
   | 'exportPdf'
 > & {
-  /** The folder a finished fine-tune's smoothed model was written to, for the host to hand out. */
-  finetunedModelFolder(finetuneId: string): string | null;
+  /**
+   * The folder a finished fine-tune's arm (default `smoothed`; or a post-hoc arm, staged as the
+   * original with its map) was written to, for the host to hand out; null when there is none.
+   */
+  finetunedModelFolder(finetuneId: string, arm?: string): string | null;
   /** Notes in the history where the user exported a fine-tune's model (after the host did it). */
   recordExport(finetuneId: string, where: string): Promise<void>;
   /** Keeps a report in memory for the `#report=<id>` view (printing); returns its id. */
@@ -101,6 +105,8 @@ export function createAppService({
   const finetunedModels = new Map<string, string>();
   const reports = new Map<string, ReportData>();
   const finishedAudits = new Map<string, ReportData>();
+  /** What each kept audit read (for the post-hoc comparison on the same scores). */
+  const auditRequests = new Map<string, AuditRequest>();
   /** Finished audits the history refused, kept whole until saved (the last UNSAVED_KEPT). */
   const unsaved = new Map<string, AuditResult>();
   /** Finished fine-tunes the history refused, with what links them to their audit. */
@@ -256,6 +262,8 @@ export function createAppService({
             keepLast(unsaved, UNSAVED_KEPT);
           }
           const audit = toAuditView(auditId, result, saved);
+          auditRequests.set(auditId, request);
+          keepLast(auditRequests, AUDITS_KEPT);
           // A score file has no images: its report shows no thumbnails.
           keepReport({
             audit,
@@ -294,6 +302,8 @@ export function createAppService({
         [modelPath, dataPath, trainDataPath].filter((p): p is string => p !== undefined),
       );
       const exportPath = path.join(stagingDir, finetuneId);
+      // Every post-hoc arm is staged too (one folder each), so that any arm can be exported.
+      const exportArmsPath = path.join(stagingDir, `${finetuneId}-arms`);
       inTurn(controller.signal, (queued) =>
         emit({ type: 'finetune-progress', finetuneId, progress: { phase: 'loading', queued } }),
       )(() =>
@@ -310,6 +320,7 @@ export function createAppService({
             layers: settings.layers,
             seed: settings.seed,
             exportPath,
+            exportArmsPath,
           },
           {
             signal: controller.signal,
@@ -321,7 +332,7 @@ export function createAppService({
         .then(async (result) => {
           finetunedModels.set(finetuneId, exportPath);
           // The staging folder is the host's; the history learns where the model went on export.
-          const document = { ...result.document, exportedModel: null };
+          const document = { ...result.document, exportedModel: null, exportedArm: null };
           const saved = await saveFinetune(finetuneId, document, settings.fromAudit);
           const report = settings.fromAudit ? finishedAudits.get(settings.fromAudit) : undefined;
           if (report) keepReport({ ...report, finetune: document });
@@ -340,6 +351,18 @@ export function createAppService({
     async cancelFinetune(finetuneId) {
       running.get(finetuneId)?.abort();
     },
+    async comparePostHoc(auditId) {
+      const request = auditRequests.get(auditId);
+      if (!request) {
+        throw new InputError(
+          auditId,
+          'is not an audit this window ran (or no longer kept): run the audit again to compare post-hoc calibrators.',
+        );
+      }
+      tasks.checkRoom('audit');
+      const { document } = await engine.call('calibrate', request);
+      return document;
+    },
     registerReport(report) {
       const reportId = `report-${Date.now()}-${nextTask++}`;
       reports.set(reportId, report);
@@ -348,7 +371,13 @@ export function createAppService({
     },
     getReport: async (reportId) => reports.get(reportId) ?? null,
     auditReport: (auditId) => finishedAudits.get(auditId) ?? null,
-    finetunedModelFolder: (finetuneId) => finetunedModels.get(finetuneId) ?? null,
+    finetunedModelFolder(finetuneId, arm = 'smoothed') {
+      const staged = finetunedModels.get(finetuneId);
+      if (!staged || !isExportableArm(arm)) return null;
+      if (arm === 'smoothed') return staged;
+      const folder = path.join(`${staged}-arms`, arm);
+      return existsSync(path.join(folder, 'model.json')) ? folder : null;
+    },
     async recordExport(finetuneId, where) {
       const id = savedFinetunes.get(finetuneId);
       // The model is where the user wanted it either way; a failed note only leaves the record as it was.

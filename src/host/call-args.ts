@@ -27,6 +27,7 @@ export const CALL_ARGS: Record<IpcCall | 'finishUpload', readonly ArgKind[]> = {
   sampleDetail: ['id', 'id'],
   startFinetune: ['finetuneSettings'],
   cancelFinetune: ['id'],
+  comparePostHoc: ['id'],
   getReport: ['id'],
   saveAuditAgain: ['id'],
   saveFinetuneAgain: ['id'],

@@ -205,9 +205,10 @@ async function chooseFolder(title: string): Promise<InputRef | null> {
 async function exportFinetunedModel(
   service: AppService,
   finetuneId: string,
+  arm: string,
 ): Promise<string | null> {
-  const staged = service.finetunedModelFolder(finetuneId);
-  if (!staged) throw new Error('This fine-tune has no exported model.');
+  const staged = service.finetunedModelFolder(finetuneId, arm);
+  if (!staged) throw new Error(`This fine-tune has no exported model for the ${arm} arm.`);
   if (!window) return null;
   const result = await dialog.showOpenDialog(window, {
     title: 'Export Fine-tuned Model To',
@@ -215,7 +216,8 @@ async function exportFinetunedModel(
   });
   const parent = result.canceled ? undefined : result.filePaths[0];
   if (!parent) return null;
-  const target = path.join(parent, `finetuned-model-${finetuneId}`);
+  const name = arm === 'smoothed' ? 'finetuned-model' : `calibrated-model-${arm}`;
+  const target = path.join(parent, `${name}-${finetuneId}`);
   await cp(staged, target, { recursive: true, errorOnExist: true, force: false });
   await service.recordExport(finetuneId, target);
   return target;
@@ -288,10 +290,16 @@ function registerIpc(service: AppService): void {
       return { ok: false, error: { kind: 'internal', message: 'Untrusted sender.' } };
     return settle(() => fileGrants.grantDrop(paths));
   });
-  ipcMain.handle(IPC.exportFinetunedModel, (event, finetuneId: string) => {
+  ipcMain.handle(IPC.exportFinetunedModel, (event, finetuneId: string, arm: unknown) => {
     if (!fromMainWindow(event))
       return { ok: false, error: { kind: 'internal', message: 'Untrusted sender.' } };
-    return settle(() => exportFinetunedModel(service, String(finetuneId)));
+    return settle(() =>
+      exportFinetunedModel(
+        service,
+        String(finetuneId),
+        arm === undefined ? 'smoothed' : String(arm),
+      ),
+    );
   });
   ipcMain.handle(IPC.exportPdf, (event, auditId: string, pageSize: ReportPageSize) => {
     if (!fromMainWindow(event))

@@ -30,8 +30,8 @@ const bridge: PreloadBridge = {
   ...serviceCalls((method, args) => call(method, ...args)),
   chooseInput: async (purpose: InputPurpose) =>
     unwrap<InputRef | null>(await ipcRenderer.invoke(IPC.chooseInput, purpose)),
-  exportFinetunedModel: async (finetuneId) =>
-    unwrap<string | null>(await ipcRenderer.invoke(IPC.exportFinetunedModel, finetuneId)),
+  exportFinetunedModel: async (finetuneId, arm) =>
+    unwrap<string | null>(await ipcRenderer.invoke(IPC.exportFinetunedModel, finetuneId, arm)),
   exportPdf: async (auditId, pageSize) =>
     unwrap<string | null>(await ipcRenderer.invoke(IPC.exportPdf, auditId, pageSize)),
   onAuditEvent: (listener) => onHostEvent((event) => isFinetuneEvent(event) || listener(event)),

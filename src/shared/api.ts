@@ -6,7 +6,12 @@ import type {
   PixelScaling,
   ScoreFileFormat,
 } from './audit-document';
-import type { FinetuneDocument, FinetuneEpoch } from './finetune-document';
+import type {
+  ExportableArm,
+  FinetuneDocument,
+  FinetuneEpoch,
+  PostHocDocument,
+} from './finetune-document';
 import type { AuditComparison, AuditSummary, FinetuneSummary, TrendPoint } from './history';
 
 /**
@@ -52,10 +57,18 @@ export interface CalibrationAuditApi {
   cancelFinetune(finetuneId: string): Promise<void>;
   onFinetuneEvent(listener: (event: FinetuneEvent) => void): () => void;
   /**
-   * Saves the fine-tuned (smoothed) model as a TF.js Layers folder: Electron asks for a folder; the browser
-   * downloads a zip. Resolves with where it went, or null when the user cancelled.
+   * The post-hoc calibrators alone on a finished audit's scores (a score file, or an ONNX model's
+   * outputs, which cannot be fine-tuned): calibration/evaluation halves, every applicable calibrator,
+   * the arm table with paired-bootstrap changes. Runs in the engine; resolves with the comparison.
    */
-  exportFinetunedModel(finetuneId: string): Promise<string | null>;
+  comparePostHoc(auditId: string): Promise<PostHocDocument>;
+  /**
+   * Saves one arm of a finished fine-tune as a TF.js Layers folder: `smoothed` (the default, the fine-tuned
+   * model) or a post-hoc arm (the original model with its map appended as layers, or with
+   * calibration-map.json for binning). Electron asks for a folder; the browser downloads a zip. Resolves
+   * with where it went, or null when the user cancelled.
+   */
+  exportFinetunedModel(finetuneId: string, arm?: ExportableArm): Promise<string | null>;
   /**
    * Prints a finished audit's report to a PDF: Electron asks where to save it; the browser downloads it.
    * Resolves with where it went, or null when the user cancelled.

@@ -2,13 +2,17 @@ import type { ModelFormat } from './model-formats';
 import type { CalibrationReport, FlaggedClass, FlaggedSample, PerClassStats } from '../core/types';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
-export type PixelScaling = '0-1' | '-1-1' | '0-255';
+/** 'imagenet': (x/255 − mean)/std per channel with ImageNet's mean and standard deviation. */
+export type PixelScaling = '0-1' | '-1-1' | '0-255' | 'imagenet';
 export type OutputKind = 'softmax' | 'sigmoid' | 'logits' | 'probabilities' | 'sigmoid-probability';
 
 /** Where an audit's numbers came from: enough to reproduce it or to tell two audits apart. */
 export interface Provenance {
-  /** The tfjs backend that ran the model; 'none' for a score file (no model runs). */
-  backend: BackendName | 'none';
+  /**
+   * The tfjs backend that ran the model; 'onnxruntime-node (CPU)' for an ONNX model (onnxruntime
+   * runs it, not tfjs); 'none' for a score file (no model runs).
+   */
+  backend: BackendName | 'onnxruntime-node (CPU)' | 'none';
   /** Why faster backends were not used. */
   backendFallbacks: string[];
   modelFingerprint: string;

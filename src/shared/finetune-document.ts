@@ -13,6 +13,8 @@ import type {
   ModelSummary,
   OutputKind,
   PixelScaling,
+  Provenance,
+  ScoreFileSummary,
 } from './audit-document';
 
 /** The arms that are fine-tuned. */
@@ -44,6 +46,18 @@ export const FINETUNE_ARM_ORDER: readonly FinetuneArmName[] = [
 /** The arms a document holds, in `FINETUNE_ARM_ORDER`. */
 export function armNamesOf(arms: Partial<Record<FinetuneArmName, unknown>>): FinetuneArmName[] {
   return FINETUNE_ARM_ORDER.filter((name) => arms[name] !== undefined);
+}
+
+/** The arms an export can write: the smoothed fine-tune and every post-hoc arm. */
+export type ExportableArm = 'smoothed' | CalibratorId;
+
+/** Arms a model can be exported from, in `FINETUNE_ARM_ORDER`. */
+export const EXPORTABLE_ARMS: readonly ExportableArm[] = FINETUNE_ARM_ORDER.filter(
+  (name): name is ExportableArm => name !== 'original' && name !== 'control',
+);
+
+export function isExportableArm(name: string): name is ExportableArm {
+  return (EXPORTABLE_ARMS as readonly string[]).includes(name);
 }
 
 /** The arms of a document: the four every fine-tune has, the other calibrators when run. */
@@ -250,8 +264,13 @@ export interface FinetuneDocument {
   dataset: DatasetSummary;
   /** The separate fine-tuning set, when given. */
   trainDataset: DatasetSummary | null;
-  /** The folder the smoothed model was exported to, or null. */
+  /** The folder the exported arm was written to (`--out`), or null. */
   exportedModel: string | null;
+  /**
+   * The arm in `exportedModel`: `smoothed` or a post-hoc arm (`--export-arm`); null without an
+   * export. Absent in documents saved before arms could be exported.
+   */
+  exportedArm?: ExportableArm | null;
 }
 
 export type FinetunePhase = 'loading' | 'original' | 'training' | 'metrics' | 'export';
@@ -277,4 +296,67 @@ export interface FinetuneProgress {
   total?: number;
   /** Set on the event that ends an epoch: its loss, training accuracy, calibration ECE, seconds. */
   completedEpoch?: FinetuneEpoch;
+}
+
+/**
+ * What the arm table and the arm titles read, in either document: a fine-tune's comparison or the
+ * post-hoc calibrators alone (which has no fine-tuned arms and no smoothing effect).
+ */
+export interface ArmComparison {
+  arms: Partial<Record<FinetuneArmName, FinetuneArm>>;
+  deltas: Partial<Record<ComparedArmName, Record<MetricName, MetricEstimate>>>;
+  best?: { nll: BestArm; ece: BestArm };
+  smoothingEffect?: Record<MetricName, MetricEstimate> | null;
+}
+
+/** The arms of a post-hoc comparison: the original and every calibrator that applies. */
+export type PostHocArms<T> = Record<'original' | 'temperature', T> &
+  Partial<Record<Exclude<CalibratorId, 'temperature'>, T>>;
+
+/**
+ * The post-hoc calibrators alone, on scores no model can be fine-tuned from (a score file, an ONNX
+ * model): the rows are split into a calibration and an evaluation part (stratified, seeded), every
+ * applicable calibrator is fitted on the calibration part, and every arm is measured on the
+ * evaluation part with paired-bootstrap deltas against the original, as in a fine-tune's
+ * comparison (`calibration-audit calibrate`, `audit --calibrate`, the app's post-hoc view).
+ * Documented in docs/finetune-json.md.
+ */
+export interface PostHocDocument {
+  schema: 'calibration-audit/post-hoc';
+  schemaVersion: 1;
+  /** One sentence: why a fine-tune is not offered for these scores. */
+  finetuneNotOffered: string;
+  settings: {
+    seed: number;
+    /** Calibration / evaluation fractions of the rows (normalised). */
+    splitFractions: { calibration: number; evaluation: number };
+    bins: number;
+    bootstrapResamples: number;
+    /** The calibrators run (those that apply to K). */
+    calibrators: CalibratorId[];
+    /** Where the calibrators' input came from: true logits, or log-probabilities of probabilities. */
+    input: 'logits' | 'log-probabilities';
+  };
+  split: { calibration: FinetunePart; evaluation: FinetunePart };
+  arms: PostHocArms<FinetuneArm>;
+  /** Each calibrator minus the original, with paired-bootstrap 95% intervals. */
+  deltas: Omit<PostHocArms<Record<MetricName, MetricEstimate>>, 'original'>;
+  best: { nll: BestArm; ece: BestArm };
+  tradeOffs: string[];
+  provenance: {
+    /** As the audit's provenance: 'onnxruntime-node (CPU)' for an ONNX model, 'none' for a score file. */
+    backend: Provenance['backend'];
+    modelFingerprint: string;
+    datasetFingerprint: string;
+    classNames: string[];
+    appVersion: string;
+    createdAt: string;
+    outputKind: OutputKind;
+    totalSeconds: number;
+  };
+  /** The model that was run (an ONNX audit), or null for a score file. */
+  model: ModelSummary | null;
+  /** The score file that was read, or null. */
+  scores: ScoreFileSummary | null;
+  dataset: DatasetSummary;
 }

@@ -33,6 +33,7 @@ export const IPC_CALLS = [
   'sampleDetail',
   'startFinetune',
   'cancelFinetune',
+  'comparePostHoc',
   'getReport',
   'saveAuditAgain',
   'saveFinetuneAgain',

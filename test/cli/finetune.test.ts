@@ -144,6 +144,8 @@ describe('calibration-audit finetune errors', () => {
       ['finetune', '--demo', '--layers', 'middle'],
       ['finetune', '--demo', '--learning-rate', '0'],
       ['finetune', '--demo', '--epochs', 'two'],
+      ['finetune', '--demo', '--export-arm', 'control', '--out', 'x'],
+      ['finetune', '--demo', '--export-arm', 'dirichlet'],
     ];
     const results = await Promise.all(cases.map((args) => cli(...args)));
     results.forEach((result, i) => {
@@ -197,4 +199,39 @@ describe('calibration-audit finetune on a Keras .h5 file', () => {
     expect(audit.code, audit.stderr).toBe(0);
     expect(audit.stdout).toMatch(/\(layers, 10 classes, output: softmax\)/);
   });
+
+  it('--export-arm dirichlet exports the calibrated original, which audits as a softmax model', async () => {
+    const fixtures = path.resolve('test/fixtures/models');
+    const fashion = path.join(fixtures, 'fashion-200');
+    const out = path.join(dir, 'keras-dirichlet');
+    const json = path.join(dir, 'keras-dirichlet.json');
+    const run = await cli(
+      'finetune',
+      '--model',
+      path.join(fixtures, 'tfkeras-cnn.h5'),
+      '--data',
+      fashion,
+      '--epochs',
+      '1',
+      '--bootstrap',
+      '0',
+      '--export-arm',
+      'dirichlet',
+      '--out',
+      out,
+      '--json',
+      json,
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain(`Exported    ${out} (dirichlet arm)`);
+    const finetune = JSON.parse(await readFile(json, 'utf8')) as FinetuneDocument;
+    expect(finetune.exportedArm).toBe('dirichlet');
+    const metadata = JSON.parse(await readFile(path.join(out, 'metadata.json'), 'utf8'));
+    expect(metadata.calibration.parameters).toEqual(
+      finetune.arms.dirichlet!.calibrator!.parameters,
+    );
+    const audit = await cli('audit', '--model', out, '--data', fashion, '--bootstrap', '0');
+    expect(audit.code, audit.stderr).toBe(0);
+    expect(audit.stdout).toMatch(/\(layers, 10 classes, output: softmax\)/);
+  }, 120_000);
 });

@@ -14,16 +14,16 @@ describe('bootstrapIntervals', () => {
   const point = computePointEstimates(predictions, 15);
 
   it('gives identical intervals for the same seed and different ones for another', () => {
-    const a = bootstrapIntervals(point.data, 200, 7);
-    const b = bootstrapIntervals(point.data, 200, 7);
-    const c = bootstrapIntervals(point.data, 200, 8);
+    const a = bootstrapIntervals(point.data!, 200, 7);
+    const b = bootstrapIntervals(point.data!, 200, 7);
+    const c = bootstrapIntervals(point.data!, 200, 8);
     expect(b).toEqual(a);
     expect(c.ece).not.toEqual(a.ece);
     expect(c.accuracy).not.toEqual(a.accuracy);
   });
 
   it('brackets the point estimate on reasonable data', () => {
-    const intervals = bootstrapIntervals(point.data, 400, 1);
+    const intervals = bootstrapIntervals(point.data!, 400, 1);
     for (const name of METRIC_NAMES) {
       const [lo, hi] = intervals[name];
       expect(lo, name).toBeLessThanOrEqual(hi);
@@ -35,15 +35,15 @@ describe('bootstrapIntervals', () => {
   it('gives a narrower interval with more samples', () => {
     const big = computePointEstimates(syntheticPredictions(12000, 5, 2), 15);
     const width = (r: [number, number]) => r[1] - r[0];
-    const small = bootstrapIntervals(point.data, 300, 3);
-    const large = bootstrapIntervals(big.data, 300, 3);
+    const small = bootstrapIntervals(point.data!, 300, 3);
+    const large = bootstrapIntervals(big.data!, 300, 3);
     expect(width(large.accuracy)).toBeLessThan(width(small.accuracy));
   });
 });
 
 describe('bootstrapMetricSamples', () => {
   it('gives the same resamples however they are divided between callers', () => {
-    const { data } = computePointEstimates(syntheticPredictions(400, 4, 5), 15);
+    const data = computePointEstimates(syntheticPredictions(400, 4, 5), 15).data!;
     const whole = bootstrapMetricSamples(data, 60, 9);
     const first = bootstrapMetricSamples(data, 60, 9, 0, 25);
     const rest = bootstrapMetricSamples(data, 60, 9, 25, 60);

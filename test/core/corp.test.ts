@@ -98,4 +98,22 @@ describe('corpReliability', () => {
     expect(() => corpReliability([], [])).toThrow(/no samples/);
     expect(() => corpReliability([0.5], [1, 0])).toThrow(/correctness has 2/);
   });
+
+  it('draws the band from Bernoulli(c): one pooled confidence gives the binomial quantiles', () => {
+    // Every confidence equal: the PAV refit is the draw's mean, Binomial(n, c)/n, whose 5% and
+    // 95% quantiles are about c ∓ 1.645·sqrt(c(1 − c)/n). Both sides of 1/2 (the draw thins the
+    // rarer outcome: wrong above 1/2, right below).
+    const n = 4000;
+    for (const c of [0.97, 0.2, 0.5]) {
+      const corp = corpReliability(new Array(n).fill(c), new Array(n).fill(1), {
+        resamples: 2000,
+        seed: 5,
+      });
+      const half = 1.645 * Math.sqrt((c * (1 - c)) / n);
+      const band = corp.band!;
+      expect(band.lower[0]).toBeCloseTo(c - half, 2);
+      expect(band.upper[0]).toBeCloseTo(c + half, 2);
+      expect(Math.abs(band.upper[0] - band.lower[0] - 2 * half) / (2 * half)).toBeLessThan(0.12);
+    }
+  });
 });

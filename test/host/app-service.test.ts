@@ -1,4 +1,4 @@
-import { rename } from 'node:fs/promises';
+import { readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditView, HostEvent, InputRef } from '../../src/shared/api';
@@ -195,6 +195,19 @@ describe('the app service and the history', () => {
     // The staging folder is not an export; where the user put the model is recorded when they do.
     expect(finetune.exportedModel).toBeNull();
     expect(service.finetunedModelFolder(finetuneId)).toMatch(/staging/);
+    // Every post-hoc arm is staged as the original with its map, ready to export.
+    for (const arm of ['temperature', 'vector', 'matrix', 'dirichlet', 'histogram', 'isotonic']) {
+      const folder = service.finetunedModelFolder(finetuneId, arm);
+      expect(folder, arm).toMatch(new RegExp(`staging.*${arm}$`));
+      const metadata = JSON.parse(await readFile(path.join(folder!, 'metadata.json'), 'utf8'));
+      expect(metadata.calibration.parameters).toEqual(
+        finetune.arms[arm as 'vector']!.calibrator!.parameters,
+      );
+    }
+    // Platt is for binary models only; the original and the control are not offered.
+    for (const arm of ['platt', 'original', 'control', '../x']) {
+      expect(service.finetunedModelFolder(finetuneId, arm), arm).toBeNull();
+    }
     await service.recordExport(finetuneId, '/home/me/models/smoothed');
     expect((await service.listFinetunes())[0].exportedModel).toBe('/home/me/models/smoothed');
     expect((await service.openSavedFinetune(1)).document.exportedModel).toBe(
@@ -338,6 +351,23 @@ describe('a score file audited on its own', () => {
     expect(await service.thumbnail(scores, scores, 'row:1')).toBeNull();
     expect(pdfFileName(service.auditReport(auditId)!)).toBe('parts-calibration-audit.pdf');
     expect(service.auditReport(auditId)).toMatchObject({ model: null, testSet: null });
+
+    // Fine-tuning is not offered; the post-hoc calibrators alone are, on the same scores.
+    const postHoc = await service.comparePostHoc(auditId);
+    expect(postHoc.schema).toBe('calibration-audit/post-hoc');
+    expect(postHoc.finetuneNotOffered).toMatch(/^A score file holds predictions, not the model/);
+    expect(postHoc.split.calibration.size + postHoc.split.evaluation.size).toBe(240);
+    expect(Object.keys(postHoc.arms).sort()).toEqual([
+      'dirichlet',
+      'histogram',
+      'isotonic',
+      'matrix',
+      'original',
+      'temperature',
+      'vector',
+    ]);
+    expect(postHoc.settings.bootstrapResamples).toBe(50);
+    await expect(service.comparePostHoc('audit-0-0')).rejects.toThrow(/run the audit again/);
   }, 60_000);
 
   it('fails with one message naming the file and the row', async () => {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { ElectronApplication, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/temp-dir';
+import { PHOTO_CLASSES, saveTinyImageModel, writePhotoFolder } from '../helpers/tiny-image-model';
 import { launchApp, pdfText, ROOT, xDisplay } from '../helpers/electron-app';
 
 /**
@@ -314,6 +315,38 @@ describe('the app in a real Electron window', () => {
     await shot('audit-score-file');
   }, 300_000);
 
+  it('audits a photo folder chosen from the File menu, decoding the JPEGs with sharp in the engine process', async () => {
+    const work = await tempDir('calibration-audit-electron-photos-');
+    const modelFolder = path.join(work, 'photo-model');
+    const photos = path.join(work, 'photos');
+    await saveTinyImageModel(modelFolder, Object.keys(PHOTO_CLASSES));
+    await writePhotoFolder(photos);
+    await page.getByRole('button', { name: 'New audit' }).click();
+    await page.getByTestId('start-view').waitFor();
+    await dropFromDisk('[data-testid=drop-model]', [
+      path.join(modelFolder, 'model.json'),
+      path.join(modelFolder, 'group1-shard1of1.bin'),
+    ]);
+    await page.getByTestId('model-summary').waitFor();
+    // The OS folder dialog is the one thing replaced: it answers with the photo folder.
+    await app.evaluate(({ dialog, Menu, BrowserWindow }, folder) => {
+      dialog.showOpenDialog = (async () => ({ canceled: false, filePaths: [folder] })) as never;
+      const file = Menu.getApplicationMenu()?.items.find((item) => item.label === 'File');
+      const open = file?.submenu?.items.find((item) => item.label === 'Open Test Set Folder...');
+      open?.click(undefined, BrowserWindow.getAllWindows()[0], undefined as never);
+    }, photos);
+    await expect
+      .poll(() => page.getByTestId('test-set-summary').textContent(), { timeout: 60_000 })
+      .toMatch(/\b7\b/);
+    await page.getByTestId('run-audit').click();
+    const verdict = await waitForVerdict();
+    expect(verdict.length).toBeGreaterThan(0);
+    expect(await page.getByTestId('per-class-table').textContent()).toMatch(
+      /space[\s\S]*earth|earth[\s\S]*space/,
+    );
+    await shot('audit-photo-folder');
+  }, 240_000);
+
   it('has the File menu, whose History opens the history view', async () => {
     const labels = await app.evaluate(({ Menu }) =>
       (Menu.getApplicationMenu()?.items ?? []).flatMap((item) =>
@@ -339,8 +372,9 @@ describe('the app in a real Electron window', () => {
     await start();
     await page.getByTestId('open-history').click();
     await page.getByTestId('history-table').waitFor();
-    // The demo, the demo again after the engine was killed, the Keras, h5 and ONNX audits, the scores.
-    expect(await page.getByTestId('history-row').count()).toBe(6);
+    // The demo, the demo again after the engine was killed, the Keras, h5 and ONNX audits, the scores,
+    // the photo folder.
+    expect(await page.getByTestId('history-row').count()).toBe(7);
     await shot('history');
   }, 120_000);
 });

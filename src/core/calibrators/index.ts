@@ -5,3 +5,4 @@ export { fitPostHocArms, calibratorsFor, pickRows, type PostHocArm } from './pos
 export { fitAffineMap, applyAffineMap, affineNll, odirPenalty } from './scaling/nll-fit';
 export { ODIR_GRID, ODIR_FOLDS } from './scaling/odir';
 export { HISTOGRAM_BINS } from './binning/histogram';
+export { affineFormOf, applyAffineForm, type AffineForm } from './affine-form';

@@ -61,6 +61,14 @@ function layoutFromHeader(path: string, header: string[], options: DatasetOption
   const featureIndices = columns.flatMap((_, i) => (i === labelIndex || i === idIndex ? [] : [i]));
 
   const input = options.input;
+  if (input.kind === 'features' && input.names) {
+    return {
+      columns,
+      labelIndex,
+      idIndex,
+      featureIndices: namedColumns(path, columns, input.names),
+    };
+  }
   const expected =
     input.kind === 'features' ? input.size : input.height * input.width * input.channels;
   if (featureIndices.length !== expected) {
@@ -74,6 +82,19 @@ function layoutFromHeader(path: string, header: string[], options: DatasetOption
     );
   }
   return { columns, labelIndex, idIndex, featureIndices };
+}
+
+/** The columns a model with one input per column reads, by name (exactly, else ignoring case). */
+function namedColumns(path: string, columns: string[], names: string[]): number[] {
+  const indices = names.map((name) => findColumn(columns, name));
+  const missing = names.filter((_, j) => indices[j] < 0);
+  if (missing.length > 0) {
+    throw new InputError(
+      path,
+      `has no column${missing.length === 1 ? '' : 's'} ${missing.map((n) => excerpt(n)).join(', ')} for the model's input${missing.length === 1 ? '' : 's'} (it reads the columns ${names.map((n) => excerpt(n)).join(', ')} by name); its columns are ${listColumns(columns)}`,
+    );
+  }
+  return indices;
 }
 
 function parseNumber(cell: string): number {
@@ -179,6 +200,7 @@ export async function openCsv(path: string, options: DatasetOptions): Promise<Op
 
   const input = options.input;
   const scaling: PixelScaling | null = input.kind === 'image' ? (options.scaling ?? '0-1') : null;
+  const channels = input.kind === 'image' ? input.channels : 1;
   const sampleSize = featureIndices.length;
   const idOf = (row: DataRow) =>
     idIndex >= 0 ? row.record.fields[idIndex].trim() : `row:${row.row}`;
@@ -196,7 +218,7 @@ export async function openCsv(path: string, options: DatasetOptions): Promise<Op
         if (!values.every(Number.isFinite)) {
           throw new InputError(path, `changed since the test set was opened (row ${dataRow.row})`);
         }
-        if (scaling) scalePixels(values, scaling, x, r * sampleSize);
+        if (scaling) scalePixels(values, scaling, x, r * sampleSize, channels);
         else x.set(values, r * sampleSize);
         const classIndex = classOf.get(fields[labelIndex].trim());
         if (classIndex === undefined) {

@@ -232,14 +232,14 @@ export async function openImageFolder(
         ids.push(r.item.relPath);
       });
       const x = new Float32Array(count * sampleSize);
-      scalePixels(pixels, scaling, x, 0);
+      scalePixels(pixels, scaling, x, 0, shape.channels);
       batchSignal?.throwIfAborted();
       yield {
         ids,
         x,
         labels,
         count,
-        pixels: { data: pixels, scaling },
+        pixels: { data: pixels, scaling, channels: shape.channels },
         ...(late.length > 0 ? { skipped: late } : {}),
       };
     }

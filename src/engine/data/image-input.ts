@@ -47,5 +47,5 @@ export function writeImageInput(
   const pixels = sameSize
     ? converted.data
     : resizeRaster(converted, window, shape.width, shape.height, 'smooth');
-  scalePixels(pixels, options.scaling, out, offset);
+  scalePixels(pixels, options.scaling, out, offset, shape.channels);
 }

@@ -1,9 +1,11 @@
 /** How pixel values 0..255 are mapped before they reach the model. */
-export type PixelScaling = '0-1' | '-1-1' | '0-255'; // x/255 (default), x/127.5 - 1, x as is
+/** x/255 (default), x/127.5 − 1, x as is, or (x/255 − mean)/std with ImageNet's per-channel statistics. */
+export type PixelScaling = '0-1' | '-1-1' | '0-255' | 'imagenet';
 
 export type InputSpec =
   | { kind: 'image'; height: number; width: number; channels: 1 | 3 | 4 }
-  | { kind: 'features'; size: number };
+  /** `names`: read these CSV columns by name (a model with one input per column), else by count. */
+  | { kind: 'features'; size: number; names?: string[] };
 
 export type DatasetFormat = 'image-folder' | 'csv' | 'idx';
 
@@ -67,7 +69,7 @@ export interface Batch {
    * Image folders: the same samples as 8-bit pixels before scaling (count * H*W*C), so that a
    * caller that keeps them (fine-tuning) needs a quarter of the memory of `x`.
    */
-  pixels?: { data: Uint8Array; scaling: PixelScaling };
+  pixels?: { data: Uint8Array; scaling: PixelScaling; channels: number };
   /**
    * Image folders: files that passed the header check when the folder was opened but failed to
    * decode now. They are left out of this batch and have been added to `info.skipped`

@@ -1,6 +1,8 @@
+import path from 'node:path';
 import {
   auditPredictions,
   CALIBRATOR_IDS,
+  CALIBRATORS,
   optimumLogitGap,
   pairedBootstrapDeltas,
   type CalibratorId,
@@ -10,6 +12,8 @@ import type { Predictions } from '../../core/types';
 import { APP_VERSION } from '../../shared/app-version';
 import {
   armNamesOf,
+  isExportableArm,
+  type ExportableArm,
   type FinetuneArmName,
   type FinetuneArms,
   type FinetuneDocument,
@@ -22,8 +26,9 @@ import {
 import { selectBackend, type BackendName } from '../backend';
 import type { PixelScaling } from '../data';
 import { CancelledError } from '../inference';
+import { InputError } from '../input-error';
 import { loadModel, summariseModel, type LoadedModel } from '../model/load-model';
-import { checkExportFolder, exportFinetunedModel } from './export';
+import { checkExportFolder, exportCalibratedModel, exportFinetunedModel } from './export';
 import { prepareParts, trainableOf } from './prepare-parts';
 import { countsOf, idsOf, labelsOf, type SampleArrays } from './samples';
 import { postHocScores, scoreArms, scoreOf, type ArmInput, type ArmScores } from './score-arms';
@@ -32,7 +37,11 @@ import { formatLayerSelection, parseLayerSelection, type LayerSelection } from '
 import { describeTradeOffs } from './trade-offs';
 import { trainArms } from './train-arms';
 
-export type { FinetunePhase, FinetuneProgress } from '../../shared/finetune-document';
+export type {
+  ExportableArm,
+  FinetunePhase,
+  FinetuneProgress,
+} from '../../shared/finetune-document';
 
 /** Defaults of a fine-tune; documented in README.md and docs/finetune-json.md. */
 export const FINETUNE_DEFAULTS = {
@@ -85,8 +94,18 @@ export interface FinetuneRequest {
   bins?: number;
   /** Default 1000. */
   bootstrapResamples?: number;
-  /** Folder to export the smoothed model to (never the original model's folder). */
+  /** Folder to export `exportArm` to (never the original model's folder). */
   exportPath?: string | null;
+  /**
+   * The arm written to `exportPath`: `smoothed` (default: the fine-tuned model) or a post-hoc arm
+   * (the original with its map appended as layers, or with `calibration-map.json` for binning).
+   */
+  exportArm?: ExportableArm;
+  /**
+   * A folder to write every post-hoc arm to, one subfolder per arm (`<folder>/<arm>`); the app
+   * stages them there so that any arm can be exported after the run.
+   */
+  exportArmsPath?: string | null;
   /**
    * Post-hoc calibrators to run on the original, each fitted on the calibration part (those
    * that do not apply to the model's classes are skipped; temperature is always run). Default
@@ -154,8 +173,25 @@ export async function runFinetune(
   try {
     const { info } = original;
     const K = info.numClasses;
+    const exportArm = request.exportArm ?? 'smoothed';
+    if (!isExportableArm(exportArm)) {
+      throw new RangeError(
+        `cannot export the arm '${String(exportArm)}'; exportable: smoothed, ${CALIBRATOR_IDS.join(', ')}`,
+      );
+    }
+    if (exportArm !== 'smoothed' && !CALIBRATORS[exportArm].appliesTo(K)) {
+      throw new InputError(
+        info.file,
+        `has ${K} classes; ${CALIBRATORS[exportArm].name} does not apply to it, so that arm cannot be exported.`,
+      );
+    }
+    if (exportArm !== 'smoothed' && !settings.calibrators.includes(exportArm)) {
+      settings.calibrators.push(exportArm);
+    }
     if (request.exportPath)
       await checkExportFolder(request.exportPath, trainableOf(original).folder);
+    if (request.exportArmsPath)
+      await checkExportFolder(request.exportArmsPath, trainableOf(original).folder);
 
     // 1. The parts, and the original model on the calibration and evaluation parts.
     const parts = await prepareParts(original, request, {
@@ -178,7 +214,7 @@ export async function runFinetune(
       layers: settings.layers,
       seed: settings.seed,
       bins: settings.bins,
-      keepChosen: Boolean(request.exportPath),
+      keepChosen: Boolean(request.exportPath) && exportArm === 'smoothed',
       signal,
       progress,
     });
@@ -292,6 +328,44 @@ export async function runFinetune(
     };
 
     let exportedModel: string | null = null;
+    const calibratedMetadata = (arm: (typeof postHoc)[number]) => ({
+      modelName: `${info.name} (calibrated: ${arm.map.name}, ${arm.map.summary})`,
+      classNames,
+      scaling: parts.scaling,
+      crop: info.preprocessing.crop ?? 'none',
+      calibrated: {
+        baseModel: info.file,
+        baseModelFingerprint: info.fingerprint,
+        data: request.dataPath,
+        calibrationSamples: split.calibration.length,
+        seed: settings.seed,
+        backend: backend.name,
+        appVersion: APP_VERSION,
+        createdAt: new Date().toISOString(),
+      },
+    });
+    if (request.exportPath && exportArm !== 'smoothed') {
+      progress({ phase: 'export' });
+      const arm = postHoc.find((a) => a.id === exportArm)!;
+      await exportCalibratedModel(
+        trainableOf(original),
+        request.exportPath,
+        { map: arm.map, numClasses: K },
+        calibratedMetadata(arm),
+      );
+      exportedModel = request.exportPath;
+    }
+    if (request.exportArmsPath) {
+      progress({ phase: 'export' });
+      for (const arm of postHoc) {
+        await exportCalibratedModel(
+          trainableOf(original),
+          path.join(request.exportArmsPath, arm.id),
+          { map: arm.map, numClasses: K },
+          calibratedMetadata(arm),
+        );
+      }
+    }
     if (request.exportPath && kept) {
       progress({ phase: 'export' });
       await exportFinetunedModel(trainableOf(kept), request.exportPath, {
@@ -364,6 +438,7 @@ export async function runFinetune(
       dataset: { ...parts.dataset.info },
       trainDataset: request.trainDataPath ? { ...train.info } : null,
       exportedModel,
+      exportedArm: exportedModel ? exportArm : null,
     };
     const outputs: Partial<Record<FinetuneArmName, ArmOutputs>> = {};
     for (const name of armNamesOf(inputs)) {

@@ -19,7 +19,7 @@ export interface SampleArrays {
    * Image folders: the samples as n * sampleSize 8-bit pixels (a quarter of the memory of float32),
    * scaled batch by batch as they are gathered.
    */
-  pixels?: { data: Uint8Array; scaling: PixelScaling };
+  pixels?: { data: Uint8Array; scaling: PixelScaling; channels: number };
   sampleSize: number;
 }
 
@@ -45,6 +45,7 @@ export async function readAllSamples(
   let x = new Float32Array(asPixels ? 0 : n * sampleSize);
   let pixels = new Uint8Array(asPixels ? n * sampleSize : 0);
   let scaling: PixelScaling | null = null;
+  let channels = 3;
   let labels = new Int32Array(n);
   const ids: string[] = [];
   let done = 0;
@@ -58,6 +59,7 @@ export async function readAllSamples(
       if (asPixels) {
         pixels.set(values, done * sampleSize);
         scaling = batch.pixels?.scaling ?? null;
+        channels = batch.pixels?.channels ?? 3;
       } else {
         x.set(values, done * sampleSize);
       }
@@ -78,7 +80,7 @@ export async function readAllSamples(
     pixels = pixels.slice(0, asPixels ? done * sampleSize : 0);
     labels = labels.slice(0, done);
   }
-  const kept = asPixels && scaling ? { pixels: { data: pixels, scaling } } : {};
+  const kept = asPixels && scaling ? { pixels: { data: pixels, scaling, channels } } : {};
   return { info: dataset.info, ids, labels, x, sampleSize, ...kept };
 }
 
@@ -99,8 +101,8 @@ export function gatherRows(
   for (let j = 0; j < count; j++) {
     const row = indices[start + j];
     if (data.pixels) {
-      const { data: bytes, scaling } = data.pixels;
-      scalePixels(bytes.subarray(row * size, (row + 1) * size), scaling, x, j * size);
+      const { data: bytes, scaling, channels } = data.pixels;
+      scalePixels(bytes.subarray(row * size, (row + 1) * size), scaling, x, j * size, channels);
     } else {
       x.set(data.x.subarray(row * size, (row + 1) * size), j * size);
     }

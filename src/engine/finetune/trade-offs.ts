@@ -5,6 +5,7 @@ import {
   type ComparedArms,
   type FinetuneArm,
   type FinetuneArms,
+  type PostHocArms,
   type SweepEntry,
 } from '../../shared/finetune-document';
 
@@ -146,6 +147,50 @@ export function describeTradeOffs(inputs: TradeOffInputs): string[] {
         `${arms.original.logitGap.summary.median.toFixed(2)} (original) to ${arms.smoothed.logitGap.summary.median.toFixed(2)} (smoothed).`,
     );
   }
+  return lines;
+}
+
+/**
+ * The statements of a post-hoc comparison (no fine-tune): each calibrator's ECE and NLL change
+ * against the original, its accuracy change when the map moved predictions, and the best arm on
+ * NLL and on ECE, every change with its paired-bootstrap interval.
+ */
+export function describePostHocTradeOffs(inputs: {
+  arms: PostHocArms<FinetuneArm>;
+  deltas: Omit<PostHocArms<Record<MetricName, MetricEstimate>>, 'original'>;
+  best: { nll: BestArm; ece: BestArm };
+  bootstrapResamples: number;
+}): string[] {
+  const { arms } = inputs;
+  const original = arms.original.metrics;
+  const lines: string[] = [];
+  for (const name of armNamesOf(arms)) {
+    if (name === 'original') continue;
+    const arm = (arms as Partial<Record<string, FinetuneArm>>)[name]!;
+    const raw = (inputs.deltas as Partial<Record<string, Record<MetricName, MetricEstimate>>>)[
+      name
+    ];
+    if (!raw) continue;
+    const d =
+      inputs.bootstrapResamples > 0
+        ? raw
+        : (Object.fromEntries(
+            Object.entries(raw).map(([metric, e]) => [
+              metric,
+              { value: e.value, ci95: [NaN, NaN] },
+            ]),
+          ) as Record<MetricName, MetricEstimate>);
+    const who = `${capital(arm.calibrator?.name ?? name)} (${arm.calibrator?.summary ?? ''}; fitted on the calibration part)`;
+    lines.push(change(who, 'ece', original.ece.value, arm.metrics.ece.value, d.ece));
+    lines.push(change(who, 'nll', original.nll.value, arm.metrics.nll.value, d.nll));
+    if (d.accuracy.value !== 0) {
+      lines.push(
+        change(who, 'accuracy', original.accuracy.value, arm.metrics.accuracy.value, d.accuracy) +
+          ' This map can change predictions.',
+      );
+    }
+  }
+  lines.push(bestStatement(arms as unknown as FinetuneArms<FinetuneArm>, inputs.best));
   return lines;
 }
 

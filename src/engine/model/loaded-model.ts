@@ -26,7 +26,21 @@ export interface ModelInfo {
   weightFiles: string[];
   /** Why this model cannot be fine-tuned (one sentence after its file name); null when it can. */
   notTrainable: string | null;
+  /**
+   * What runs the model when it is not the tfjs backend (the provenance's `backend`): ONNX models
+   * run in onnxruntime-node. Absent: the selected tfjs backend.
+   */
+  runtime?: ModelRuntime;
+  /**
+   * A model with one input per feature (an ONNX export of a scikit-learn ColumnTransformer): the
+   * CSV columns it reads, by name, in its input order. Absent: features are matched by count and
+   * order.
+   */
+  inputColumns?: string[];
 }
+
+/** Runtimes other than tfjs that run a model. */
+export type ModelRuntime = 'onnxruntime-node (CPU)';
 
 /**
  * What fine-tuning needs from a model that can train: a TF.js Layers model whose head gives logits

@@ -20,7 +20,12 @@ export interface ModelJsonFile {
 }
 
 /** Files in a model folder that are JSON but never the model itself. */
-export const NOT_MODEL_JSON = new Set(['metadata.json', 'package.json', 'labels.json']);
+export const NOT_MODEL_JSON = new Set([
+  'metadata.json',
+  'package.json',
+  'labels.json',
+  'calibration-map.json',
+]);
 
 /**
  * Finds and parses the model's JSON: `model.json`, or the one `NAME.json` holding a `modelTopology`

@@ -72,7 +72,12 @@ function applyMetadataJson(metadata: ModelMetadata, file: string, text: string):
     metadata.scaling = '-1-1';
     metadata.crop = 'center';
   }
-  if (json.scaling === '0-1' || json.scaling === '-1-1' || json.scaling === '0-255') {
+  if (
+    json.scaling === '0-1' ||
+    json.scaling === '-1-1' ||
+    json.scaling === '0-255' ||
+    json.scaling === 'imagenet'
+  ) {
     metadata.scaling = json.scaling;
   }
   if (json.crop === 'center' || json.crop === 'none') metadata.crop = json.crop;

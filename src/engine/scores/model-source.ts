@@ -51,7 +51,10 @@ export function modelScoresSource(request: ModelScoresRequest): ScoresSource {
           model: summariseModel(info),
           scores: null,
           dataset: dataset.info,
-          backend: { name: backend.name, fallbacks: backend.fallbacks },
+          // An ONNX model runs in onnxruntime, whatever tfjs backend was selected.
+          backend: info.runtime
+            ? { name: info.runtime, fallbacks: [] }
+            : { name: backend.name, fallbacks: backend.fallbacks },
           scaling,
           seconds: inference.seconds,
         };

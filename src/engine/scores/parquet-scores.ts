@@ -18,7 +18,9 @@ import { unknownLabel } from './csv-scores';
  * A Parquet score file, or a folder of part files as Spark, Ray or a warehouse export writes them
  * (`part-00000-….parquet`, partition sub-folders, `_SUCCESS` and `.crc` files ignored), read with
  * hyparquet row group by row group: only the label, id and score columns, and one row group's column
- * chunks alive at a time. Columns follow the same rule as a CSV (score-columns.ts).
+ * chunks alive at a time. Columns follow the same rule as a CSV (score-columns.ts), or the scores
+ * are one list<float> column (K values per row, as pandas, pyarrow and Spark write arrays; K from
+ * the first row, every row must have K).
  */
 export async function readParquetScores(
   path: string,
@@ -41,8 +43,15 @@ export async function readParquetScores(
     } catch (error) {
       throw new InputError(file, `is not a readable Parquet file (${(error as Error).message}).`);
     }
-    const names = parquetSchema(metadata).children.map((child) => child.element.name);
-    const resolved = resolveScoreColumns(names, options);
+    const children = parquetSchema(metadata).children;
+    const names = children.map((child) => child.element.name);
+    const listColumns = children
+      .filter(
+        (child) =>
+          child.element.converted_type === 'LIST' || child.element.logical_type?.type === 'LIST',
+      )
+      .map((child) => child.element.name);
+    const resolved = resolveScoreColumns(names, { ...options, listColumns });
     if (typeof resolved === 'string') throw new InputError(file, resolved);
     if (columns && resolved.scores.join('\0') !== columns.scores.join('\0')) {
       throw new InputError(file, `has other score columns than ${files[0]}.`);
@@ -52,7 +61,19 @@ export async function readParquetScores(
     opened.push({ file, metadata, buffer });
   }
   const cols = columns!;
-  const k = cols.scores.length;
+  const k = cols.list ? await listLength(opened, cols.scores[0]) : cols.scores.length;
+  if (cols.list && k < 2) {
+    throw new InputError(
+      files[0],
+      `has ${k} value${k === 1 ? '' : 's'} per row in its '${cols.scores[0]}' list; expected one per class (K >= 2).`,
+    );
+  }
+  if (cols.list && options.classNames && options.classNames.length !== k) {
+    throw new InputError(
+      files[0],
+      `has ${k} scores per row in its '${cols.scores[0]}' list but --classes names ${options.classNames.length} classes.`,
+    );
+  }
   const table = new ScoreTable(k, cols.kind, cols.classNames, cols.id !== null, total);
   const scoreIndex = new Map(cols.scores.map((name, c) => [name, c]));
   for (const { file, metadata, buffer } of opened) {
@@ -63,13 +84,29 @@ export async function readParquetScores(
       const base = table.size;
       const groupEnd = groupStart + rows;
       let badLabel: { row: number; raw: unknown } | null = null;
+      let badList: { row: number; length: number } | null = null;
       const ids: string[] = cols.id !== null ? new Array<string>(rows) : [];
       const onChunk = (chunk: ColumnData) => {
         const from = Math.max(chunk.rowStart, groupStart);
         const to = Math.min(chunk.rowEnd, groupEnd);
         const data = chunk.columnData;
         const c = scoreIndex.get(chunk.columnName);
-        if (c !== undefined) {
+        if (cols.list && c !== undefined) {
+          const values = table.values;
+          for (let r = from; r < to; r++) {
+            const list = data[r - chunk.rowStart] as ArrayLike<unknown> | null | undefined;
+            const at = (base + r - groupStart) * k;
+            if (!list || list.length !== k) {
+              badList ??= { row: r, length: list ? list.length : 0 };
+              for (let j = 0; j < k; j++) values[at + j] = NaN;
+              continue;
+            }
+            for (let j = 0; j < k; j++) {
+              const v = list[j];
+              values[at + j] = v === null || v === undefined ? NaN : Number(v);
+            }
+          }
+        } else if (c !== undefined) {
           const values = table.values;
           for (let r = from; r < to; r++) {
             const v = data[r - chunk.rowStart];
@@ -100,6 +137,13 @@ export async function readParquetScores(
         throw new InputError(file, `could not be read (${(error as Error).message}).`);
       }
       table.size = base + rows;
+      const ragged = badList as { row: number; length: number } | null;
+      if (ragged) {
+        throw new InputError(
+          file,
+          `row ${ragged.row + 1} (index ${ragged.row}): the '${cols.scores[0]}' list has ${ragged.length} values, not ${k} (one per class, as in the first row).`,
+        );
+      }
       const bad = badLabel as { row: number; raw: unknown } | null;
       if (bad) {
         throw new InputError(
@@ -123,6 +167,36 @@ export async function readParquetScores(
     labelColumn: cols.label,
     scoreColumns: cols.scores,
   };
+}
+
+/** The length of the list in the first row that has one (0 when no row has one). */
+async function listLength(
+  opened: {
+    file: string;
+    metadata: FileMetaData;
+    buffer: Awaited<ReturnType<typeof asyncBufferFromFile>>;
+  }[],
+  column: string,
+): Promise<number> {
+  for (const { file, metadata, buffer } of opened) {
+    if (Number(metadata.num_rows) === 0) continue;
+    let length = 0;
+    await parquetRead({
+      file: buffer,
+      metadata,
+      columns: [column],
+      rowStart: 0,
+      rowEnd: 1,
+      onChunk: (chunk) => {
+        const first = chunk.columnData[0] as ArrayLike<unknown> | null | undefined;
+        if (chunk.rowStart === 0 && first) length = first.length;
+      },
+    }).catch((error: unknown) => {
+      throw new InputError(file, `could not be read (${(error as Error).message}).`);
+    });
+    return length;
+  }
+  return 0;
 }
 
 /** Every .parquet file under a folder (partition sub-folders included), in path order. */

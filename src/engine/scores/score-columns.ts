@@ -5,6 +5,9 @@
  * - scores: `p_0..p_{K-1}` (also prob_, proba_, probs_) are probabilities, `logit_0..logit_{K-1}` (also
  *   logits_) are logits; with `--classes a,b,c` the columns named a, b, c (or p_a, logit_a, ...);
  *   without either, every other column is a class-named probability column;
+ * - or (Parquet) one list column holding every class's score per row, as pandas, pyarrow and Spark
+ *   write arrays: `logits` / `logit` are logits; `probs`, `probabilities`, `proba`, `prob`, `p`,
+ *   `scores`, `y_prob`, `y_proba`, or the only list column, probabilities;
  * - id: `id`, `sample_id` or `sample` when there is one (else rows are named by number);
  * - `prediction` and `confidence` (this project's `--predictions` output) are derived and ignored.
  */
@@ -14,8 +17,10 @@ export type ScoreKind = 'probabilities' | 'logits';
 export interface ScoreColumns {
   label: string;
   id: string | null;
-  /** K columns, in class order. */
+  /** K columns, in class order; or the one list column when `list` is true. */
   scores: string[];
+  /** The scores are one list column (K values per row, K read from the data). */
+  list?: boolean;
   kind: ScoreKind;
   /** Class names the columns give (class-named columns), else null. */
   classNames: string[] | null;
@@ -24,6 +29,8 @@ export interface ScoreColumns {
 export interface ScoreColumnOptions {
   labelColumn?: string;
   classNames?: string[];
+  /** Columns that hold a list of numbers per row (Parquet list<float>); none in a CSV. */
+  listColumns?: string[];
 }
 
 const LABEL_NAMES = ['label', 'labels', 'target', 'class', 'y', 'y_true', 'true_label'];
@@ -31,6 +38,18 @@ const ID_NAMES = ['id', 'sample_id', 'sample'];
 const DERIVED = ['prediction', 'predicted', 'confidence', 'pred', 'y_pred'];
 const PROBABILITY_PREFIXES = ['p', 'prob', 'proba', 'probs', 'probability'];
 const LOGIT_PREFIXES = ['logit', 'logits'];
+const LIST_LOGIT_NAMES = ['logits', 'logit'];
+const LIST_PROBABILITY_NAMES = [
+  'probs',
+  'probabilities',
+  'probability',
+  'proba',
+  'prob',
+  'p',
+  'scores',
+  'y_prob',
+  'y_proba',
+];
 
 /** The columns to read, or a sentence saying why the table is not a score file. */
 export function resolveScoreColumns(
@@ -58,6 +77,17 @@ export function resolveScoreColumns(
   const probs = logits ? null : indexedColumns(rest, PROBABILITY_PREFIXES);
   if (typeof probs === 'string') return probs;
   const indexed = logits ?? probs;
+  const list = indexed ? null : listColumn(rest, options.listColumns ?? []);
+  if (list) {
+    return {
+      label,
+      id,
+      scores: [list.column],
+      kind: list.kind,
+      classNames: options.classNames ?? null,
+      list: true,
+    };
+  }
   if (indexed) {
     const given = options.classNames;
     if (given && given.length !== indexed.length) {
@@ -81,6 +111,21 @@ export function resolveScoreColumns(
     return `has no score columns: expected p_0..p_{K-1}, logit_0..logit_{K-1}, or one column per class (columns: ${listColumns(columns)}).`;
   }
   return { label, id, scores: named, kind: 'probabilities', classNames: named };
+}
+
+/** The list column of scores: a known name (logits first), else the only list column. */
+function listColumn(
+  columns: string[],
+  lists: string[],
+): { column: string; kind: ScoreKind } | null {
+  const candidates = columns.filter((c) => lists.includes(c));
+  const named = (names: string[]) =>
+    names.map((n) => candidates.find((c) => c.toLowerCase() === n)).find(Boolean);
+  const logits = named(LIST_LOGIT_NAMES);
+  if (logits) return { column: logits, kind: 'logits' };
+  const probs = named(LIST_PROBABILITY_NAMES);
+  if (probs) return { column: probs, kind: 'probabilities' };
+  return candidates.length === 1 ? { column: candidates[0], kind: 'probabilities' } : null;
 }
 
 /** `prefix_0..prefix_{K-1}` for one of the prefixes: the columns in index order, null if none, or why not. */

@@ -1,9 +1,9 @@
 import type {
-  BackendName,
   DatasetSummary,
   ModelSummary,
   OutputKind,
   PixelScaling,
+  Provenance,
   ScoreFileSummary,
 } from '../../shared/audit-document';
 import type { InferenceProgress } from '../inference';
@@ -37,7 +37,7 @@ export interface ScoredSamples {
   /** The score file that was read, or null. */
   scores: ScoreFileSummary | null;
   dataset: DatasetSummary;
-  backend: { name: BackendName | 'none'; fallbacks: string[] };
+  backend: { name: Provenance['backend']; fallbacks: string[] };
   scaling: PixelScaling | null;
   /** Seconds spent running the model or reading the file. */
   seconds: number;

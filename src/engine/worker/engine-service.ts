@@ -44,6 +44,8 @@ export function createEngineService(
           return session.sampleValues(command.argument);
         case 'finetune':
           return session.finetune(command.argument, hooks);
+        case 'calibrate':
+          return session.calibrate(command.argument, hooks);
         case 'pairedDeltas': {
           const { a, b, options } = command.argument;
           return Promise.resolve().then(() => pairedBootstrapDeltas(a, b, options));

@@ -5,6 +5,7 @@ import type { DatasetSummary, ModelSummary } from '../../shared/audit-document';
 import type { AuditProgress, AuditRequest, AuditResult } from '../audit';
 import type { FinetuneProgress, FinetuneRequest, FinetuneResult } from '../finetune/finetune';
 import type { SampleValue } from '../data/types';
+import type { PostHocRequest, PostHocResult } from '../finetune/post-hoc-only';
 import type { TestSetRequest } from '../session';
 
 /** Each engine call: its argument and its result. */
@@ -18,6 +19,8 @@ export interface EngineCalls {
   /** A CSV row's columns and values; null for other test sets. */
   sampleValues: [TestSetRequest & { sampleId: string }, SampleValue[] | null];
   finetune: [FinetuneRequest, FinetuneResult];
+  /** The post-hoc calibrators alone on an audit's scores (a score file, or a model run). */
+  calibrate: [PostHocRequest, PostHocResult];
   /** b − a for every metric with paired-bootstrap intervals (comparing two saved audits). */
   pairedDeltas: [
     { a: Predictions; b: Predictions; options: PairedBootstrapOptions },

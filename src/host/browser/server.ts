@@ -150,20 +150,20 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     }
     const download = /^\/api\/download\/([\w-]+)\.zip$/.exec(url.pathname);
     if (request.method === 'GET' && download) {
-      const folder = service.finetunedModelFolder(download[1]);
+      const arm = url.searchParams.get('arm') ?? 'smoothed';
+      const folder = service.finetunedModelFolder(download[1], arm);
       if (!folder) return sendText(response, 404, 'No such fine-tuned model.');
-      const zip = await zipFolder(folder, 'finetuned-model');
+      const name = arm === 'smoothed' ? 'finetuned-model' : `calibrated-model-${arm}`;
+      const zip = await zipFolder(folder, name);
       response.writeHead(200, {
         'Content-Type': 'application/zip',
         'Content-Length': zip.length,
-        'Content-Disposition': 'attachment; filename="finetuned-model.zip"',
+        // `arm` is one of the exportable arm names (checked by finetunedModelFolder).
+        'Content-Disposition': `attachment; filename="${name}.zip"`,
         'Cache-Control': 'no-store',
       });
       response.end(zip);
-      return service.recordExport(
-        download[1],
-        'finetuned-model.zip, downloaded from the browser host',
-      );
+      return service.recordExport(download[1], `${name}.zip, downloaded from the browser host`);
     }
     const report = /^\/api\/report\/([\w-]+)\.pdf$/.exec(url.pathname);
     if (request.method === 'GET' && report) {

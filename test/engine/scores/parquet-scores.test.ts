@@ -27,6 +27,35 @@ describe('readParquetScores', () => {
     expect(read.table.kind).toBe('logits');
   });
 
+  it('reads the scores from one list<float> column, as pandas, pyarrow and Spark write arrays', async () => {
+    const probs = await readParquetScores(path.join(DIR, 'list-probs.parquet'), {});
+    const columns = await readParquetScores(path.join(DIR, 'scores.parquet'), {});
+    expect(probs).toMatchObject({ labelColumn: 'label', scoreColumns: ['probs'] });
+    expect(probs.table.numClasses).toBe(3);
+    expect(probs.table.kind).toBe('probabilities');
+    expect(probs.table.ids?.slice(0, 2)).toEqual(['s0000', 's0001']);
+    // The same float32 values as the p_0..p_2 columns of scores.parquet, row for row.
+    expect(probs.table.values.subarray(0, 240 * 3)).toEqual(
+      columns.table.values.subarray(0, 240 * 3),
+    );
+    expect(probs.table.labels.subarray(0, 240)).toEqual(columns.table.labels.subarray(0, 240));
+    const logits = await readParquetScores(path.join(DIR, 'list-logits.parquet'), {});
+    expect(logits).toMatchObject({ labelColumn: 'target', scoreColumns: ['logits'] });
+    expect(logits.table.kind).toBe('logits');
+    expect(logits.table.size).toBe(240);
+  });
+
+  it('names the row whose list is not one score per class, and a --classes of another length', async () => {
+    await expect(
+      readParquetScores(path.join(DIR, 'bad', 'ragged-list.parquet'), {}),
+    ).rejects.toThrow(
+      /ragged-list\.parquet: row 24 \(index 23\): the 'probs' list has 2 values, not 3/,
+    );
+    await expect(
+      readParquetScores(path.join(DIR, 'list-probs.parquet'), { classNames: ['a', 'b'] }),
+    ).rejects.toThrow(/has 3 scores per row in its 'probs' list but --classes names 2 classes/);
+  });
+
   it('names the file and row of a row whose probabilities do not sum to 1', async () => {
     const error = await readParquetScores(path.join(DIR, 'bad', 'sum.parquet'), {}).catch(
       (e: unknown) => e,

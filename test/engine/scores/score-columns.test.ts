@@ -36,6 +36,31 @@ describe('resolveScoreColumns', () => {
     ).toMatchObject({ scores: ['p_0', 'p_1'], classNames: ['no', 'yes'] });
   });
 
+  it('takes one list column of scores (Parquet): logits or probabilities by its name, else the only one', () => {
+    expect(resolveScoreColumns(['id', 'label', 'probs'], { listColumns: ['probs'] })).toEqual({
+      label: 'label',
+      id: 'id',
+      scores: ['probs'],
+      kind: 'probabilities',
+      classNames: null,
+      list: true,
+    });
+    expect(
+      resolveScoreColumns(['y', 'probs', 'logits'], { listColumns: ['probs', 'logits'] }),
+    ).toMatchObject({ scores: ['logits'], kind: 'logits', list: true });
+    expect(resolveScoreColumns(['label', 'output'], { listColumns: ['output'] })).toMatchObject({
+      scores: ['output'],
+      kind: 'probabilities',
+    });
+    // Indexed columns win over a list; two unnamed lists are not guessed between.
+    expect(
+      resolveScoreColumns(['label', 'p_0', 'p_1', 'probs'], { listColumns: ['probs'] }),
+    ).toMatchObject({ scores: ['p_0', 'p_1'] });
+    const two = resolveScoreColumns(['label', 'a', 'b'], { listColumns: ['a', 'b'] });
+    expect(two).toMatchObject({ scores: ['a', 'b'] });
+    expect((two as { list?: boolean }).list).toBeUndefined();
+  });
+
   it('uses --label-column, exactly or ignoring case', () => {
     expect(resolveScoreColumns(['Truth', 'p_0', 'p_1'], { labelColumn: 'truth' })).toMatchObject({
       label: 'Truth',

@@ -23,6 +23,8 @@ const CASES: [string, string, 'logits' | 'probabilities', string[] | undefined][
   ['npy-fortran/labels.npy', 'npy', 'probabilities', undefined],
   ['scores.parquet', 'parquet', 'probabilities', undefined],
   ['parts', 'parquet', 'logits', undefined],
+  ['list-probs.parquet', 'parquet', 'probabilities', undefined],
+  ['list-logits.parquet', 'parquet', 'logits', expected.classNames],
   ['named.csv', 'csv', 'probabilities', undefined],
   ['logits.csv', 'csv', 'logits', expected.classNames],
 ];

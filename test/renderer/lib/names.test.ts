@@ -37,8 +37,9 @@ describe('display names', () => {
   });
 
   it('says no pixel scaling for a CSV or a score file, and writes ranges as ranges', () => {
-    expect(pixelScaling(doc({}))).toBe('[0, 1]');
-    expect(pixelScaling(doc({ provenance: { scaling: '-1-1' } }))).toBe('[−1, 1]');
+    expect(pixelScaling(doc({}))).toBe('pixels scaled to [0, 1]');
+    expect(pixelScaling(doc({ provenance: { scaling: '-1-1' } }))).toBe('pixels scaled to [−1, 1]');
+    expect(pixelScaling(doc({ provenance: { scaling: 'imagenet' } }))).toMatch(/ImageNet's mean/);
     expect(pixelScaling(doc({ dataset: { path: 'x.csv', format: 'csv' } }))).toBeNull();
     expect(
       pixelScaling(

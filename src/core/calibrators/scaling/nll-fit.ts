@@ -17,6 +17,11 @@ export interface MapTerm {
 }
 
 export interface AffineMap {
+  /**
+   * Set by `fullMap`: z' = W x + b with every weight free, whose Hessian has a Kronecker
+   * structure that `fullMapNllWithHessian` exploits.
+   */
+  full?: boolean;
   /** Output classes K. */
   outputs: number;
   /** Features per sample D. */
@@ -213,23 +218,30 @@ export function fitAffineMap(
   features: ArrayLike<number>,
   labels: ArrayLike<number>,
   initial: ArrayLike<number>,
-  options: { penalty?: Penalty; maxIterations?: number } = {},
+  options: { penalty?: Penalty; maxIterations?: number; gradientTolerance?: number } = {},
 ): FitResult {
   const P = map.parameterCount;
   const maxIterations = options.maxIterations ?? 100;
+  const tolerance = options.gradientTolerance ?? 1e-10;
   const gradient = new Float64Array(P);
   const hessian = new Float64Array(P * P);
   const scratch = new Float64Array(P);
+  const nll = (theta: Float64Array): number =>
+    map.full
+      ? fullMapNll(map.outputs, theta, features, labels, scratch)
+      : affineNll(map, theta, features, labels, scratch);
   const objective = (theta: Float64Array): number => {
-    let value = affineNll(map, theta, features, labels, scratch);
+    let value = nll(theta);
     if (options.penalty) value += options.penalty.value(theta, new Float64Array(P));
     return value;
   };
   let theta = Float64Array.from(initial);
-  const nllBefore = affineNll(map, theta, features, labels, scratch);
+  const nllBefore = nll(theta);
   let iterations = 0;
   for (; iterations < maxIterations; iterations++) {
-    let value = nllWithHessian(map, theta, features, labels, gradient, hessian);
+    let value = map.full
+      ? fullMapNllWithHessian(map.outputs, theta, features, labels, gradient, hessian)
+      : nllWithHessian(map, theta, features, labels, gradient, hessian);
     if (options.penalty) {
       value += options.penalty.value(theta, gradient);
       const diagonal = options.penalty.hessianDiagonal;
@@ -237,7 +249,7 @@ export function fitAffineMap(
     }
     let gmax = 0;
     for (let j = 0; j < P; j++) gmax = Math.max(gmax, Math.abs(gradient[j]));
-    if (gmax < 1e-10) break;
+    if (gmax < tolerance) break;
     const step = solveDamped(
       hessian,
       gradient.map((g) => -g),
@@ -267,7 +279,7 @@ export function fitAffineMap(
   return {
     theta,
     nllBefore,
-    nllAfter: affineNll(map, theta, features, labels, scratch),
+    nllAfter: nll(theta),
     iterations,
   };
 }
@@ -287,7 +299,7 @@ export function fullMap(K: number): AffineMap {
     for (let d = 0; d < K; d++) terms.push({ k, d, param: k * K + d });
   }
   for (let k = 0; k < K; k++) terms.push({ k, d: -1, param: K * K + k });
-  return { outputs: K, inputs: K, terms, parameterCount: K * K + K };
+  return { full: true, outputs: K, inputs: K, terms, parameterCount: K * K + K };
 }
 
 /** Identity start of a full map: W = I, b = 0. */
@@ -327,4 +339,141 @@ export function odirPenalty(K: number, lambda: number, mu: number): Penalty {
       return value;
     },
   };
+}
+
+/**
+ * Mean NLL of softmax(W x + b) for a full map (parameters row-major W, then b, as `fullMap`) and
+ * its gradient, written into `gradient`: the same numbers as `affineNll(fullMap(K), ...)` in
+ * O(n K²) typed-array loops, without the term list (the line search calls it often).
+ */
+export function fullMapNll(
+  K: number,
+  theta: Float64Array,
+  features: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  gradient: Float64Array,
+): number {
+  const n = labels.length;
+  const bias = K * K;
+  gradient.fill(0);
+  const z = new Float64Array(K);
+  const x = new Float64Array(K);
+  let nll = 0;
+  for (let i = 0; i < n; i++) {
+    const xo = i * K;
+    for (let d = 0; d < K; d++) x[d] = features[xo + d];
+    let max = -Infinity;
+    for (let k = 0; k < K; k++) {
+      let v = theta[bias + k];
+      const row = k * K;
+      for (let d = 0; d < K; d++) v += theta[row + d] * x[d];
+      z[k] = v;
+      if (v > max) max = v;
+    }
+    let sum = 0;
+    for (let k = 0; k < K; k++) {
+      z[k] = Math.exp(z[k] - max);
+      sum += z[k];
+    }
+    const y = labels[i];
+    nll += max + Math.log(sum) - (Math.log(z[y]) + max);
+    for (let k = 0; k < K; k++) {
+      const g = z[k] / sum - (k === y ? 1 : 0);
+      if (g === 0) continue;
+      const row = k * K;
+      for (let d = 0; d < K; d++) gradient[row + d] += g * x[d];
+      gradient[bias + k] += g;
+    }
+  }
+  for (let j = 0; j < gradient.length; j++) gradient[j] /= n;
+  return nll / n;
+}
+
+/**
+ * `nllWithHessian` for a full map, using its structure: with x̃ = (x, 1), the Hessian block of
+ * output rows k and l is (1/n) Σ_i S_i[k, l] x̃_i x̃_iᵀ, S_i = diag(p_i) − p_i p_iᵀ. Per sample
+ * that is one outer product x̃ x̃ᵀ (upper triangle) scaled into K(K + 1)/2 blocks: about
+ * K⁴/4 multiply-adds in flat typed-array loops, where the term-pair loop of `nllWithHessian`
+ * does K⁴/2 through index tables. The same numbers up to rounding (tested).
+ */
+export function fullMapNllWithHessian(
+  K: number,
+  theta: Float64Array,
+  features: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  gradient: Float64Array,
+  hessian: Float64Array,
+): number {
+  const n = labels.length;
+  const D1 = K + 1;
+  const block = D1 * D1;
+  const P = K * K + K;
+  const bias = K * K;
+  // Upper-triangle positions (d <= e) of a D1 × D1 block.
+  const upper: number[] = [];
+  for (let d = 0; d < D1; d++) for (let e = d; e < D1; e++) upper.push(d * D1 + e);
+  const U = Int32Array.from(upper);
+  const acc = new Float64Array(K * K * block);
+  const outer = new Float64Array(block);
+  const x = new Float64Array(D1);
+  const p = new Float64Array(K);
+  gradient.fill(0);
+  let nll = 0;
+  for (let i = 0; i < n; i++) {
+    const xo = i * K;
+    for (let d = 0; d < K; d++) x[d] = features[xo + d];
+    x[K] = 1;
+    let max = -Infinity;
+    for (let k = 0; k < K; k++) {
+      let v = theta[bias + k];
+      const row = k * K;
+      for (let d = 0; d < K; d++) v += theta[row + d] * x[d];
+      p[k] = v;
+      if (v > max) max = v;
+    }
+    let sum = 0;
+    for (let k = 0; k < K; k++) {
+      p[k] = Math.exp(p[k] - max);
+      sum += p[k];
+    }
+    const y = labels[i];
+    nll += Math.log(sum) - Math.log(p[y]);
+    for (let k = 0; k < K; k++) p[k] /= sum;
+    for (let k = 0; k < K; k++) {
+      const g = p[k] - (k === y ? 1 : 0);
+      const row = k * K;
+      for (let d = 0; d < K; d++) gradient[row + d] += g * x[d];
+      gradient[bias + k] += g;
+    }
+    for (let u = 0; u < U.length; u++) {
+      const at = U[u];
+      outer[at] = x[(at / D1) | 0] * x[at % D1];
+    }
+    for (let k = 0; k < K; k++) {
+      const pk = p[k];
+      for (let l = k; l < K; l++) {
+        const c = (k === l ? pk : 0) - pk * p[l];
+        if (c === 0) continue;
+        const base = (k * K + l) * block;
+        for (let u = 0; u < U.length; u++) acc[base + U[u]] += c * outer[U[u]];
+      }
+    }
+  }
+  const index = (k: number, d: number) => (d < K ? k * K + d : bias + k);
+  for (let k = 0; k < K; k++) {
+    for (let l = k; l < K; l++) {
+      const base = (k * K + l) * block;
+      for (let d = 0; d < D1; d++) {
+        for (let e = 0; e < D1; e++) {
+          const v = acc[base + (d <= e ? d * D1 + e : e * D1 + d)] / n;
+          const r = index(k, d);
+          const c = index(l, e);
+          hessian[r * P + c] = v;
+          hessian[c * P + r] = v;
+        }
+      }
+    }
+  }
+  for (let j = 0; j < P; j++) gradient[j] /= n;
+  return nll / n;
 }

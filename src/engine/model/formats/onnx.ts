@@ -19,15 +19,22 @@ export const ONNX_NOT_TRAINABLE =
 type Ort = typeof import('onnxruntime-node');
 type TensorMetadata = Extract<InferenceSession.ValueMetadata, { isTensor: true }>;
 
-/** How the model's one input is fed: features, or an image in NCHW or NHWC. */
+/**
+ * How the model's input is fed: features, or an image in NCHW or NHWC; or ('columns') one [N, 1]
+ * input per feature column, as skl2onnx exports a ColumnTransformer, fed from the CSV columns of
+ * the same names (`columns`).
+ */
 export interface OnnxInput {
+  /** The input's name ('columns': the names joined by commas). */
   name: string;
-  layout: 'features' | 'nchw' | 'nhwc';
+  layout: 'features' | 'nchw' | 'nhwc' | 'columns';
   /** As the data pipeline lays samples out: [F] or [H, W, C]. */
   inputShape: number[];
   /** A batch size fixed by the model (e.g. 1), or null when the batch dimension is free. */
   fixedBatch: number | null;
   type: 'float32' | 'float64';
+  /** 'columns' only: each input, in order; `rank` 1 for [N], 2 for [N, 1]. */
+  columns?: { name: string; type: 'float32' | 'float64'; rank: 1 | 2 }[];
 }
 
 /** The output read as the model's scores, and how. */
@@ -98,12 +105,16 @@ async function describeSession(
       const batch = new Float32Array(rows * size);
       batch.set(x.subarray(start * size, (start + n) * size));
       const data = input.layout === 'nchw' ? nhwcToNchw(batch, rows, input.inputShape) : batch;
-      const tensor = new ort.Tensor(
-        input.type,
-        input.type === 'float64' ? Float64Array.from(data) : data,
-        [rows, ...modelDims(input)],
-      );
-      const result = await session.run({ [input.name]: tensor }, [output.name]);
+      const feeds = input.columns
+        ? columnFeeds(ort, input.columns, data, rows)
+        : {
+            [input.name]: new ort.Tensor(
+              input.type,
+              input.type === 'float64' ? Float64Array.from(data) : data,
+              [rows, ...modelDims(input)],
+            ),
+          };
+      const result = await session.run(feeds, [output.name]);
       const values = result[output.name] as Tensor;
       const flat = Float32Array.from(values.data as ArrayLike<number>, Number);
       parts.push(flat.subarray(0, (flat.length / rows) * n));
@@ -139,6 +150,7 @@ async function describeSession(
     );
   }
   const info: ModelInfo = {
+    ...(input.columns ? { inputColumns: input.columns.map((c) => c.name) } : {}),
     file,
     name: metadata.displayName ?? path.basename(file, path.extname(file)),
     format: 'onnx',
@@ -152,6 +164,7 @@ async function describeSession(
     preprocessing: { scaling: metadata.scaling, crop: metadata.crop },
     weightFiles: [file],
     notTrainable: ONNX_NOT_TRAINABLE,
+    runtime: 'onnxruntime-node (CPU)',
   };
   return {
     info,
@@ -168,17 +181,75 @@ function modelDims(input: OnnxInput): number[] {
 
 const CHANNELS = new Set([1, 3, 4]);
 
-/** Reads the one input: its layout from its shape, which must be fixed after the batch. */
+/** One tensor per input column, from a batch of rows × F features. */
+function columnFeeds(
+  ort: Ort,
+  columns: NonNullable<OnnxInput['columns']>,
+  data: Float32Array,
+  rows: number,
+): Record<string, Tensor> {
+  const width = columns.length;
+  const feeds: Record<string, Tensor> = {};
+  columns.forEach((column, j) => {
+    const values = column.type === 'float64' ? new Float64Array(rows) : new Float32Array(rows);
+    for (let r = 0; r < rows; r++) values[r] = data[r * width + j];
+    feeds[column.name] = new ort.Tensor(
+      column.type,
+      values,
+      column.rank === 1 ? [rows] : [rows, 1],
+    );
+  });
+  return feeds;
+}
+
+/**
+ * Several inputs: one numeric column each ([N, 1] or [N], float32 or float64, as skl2onnx exports a
+ * ColumnTransformer over a DataFrame), fed from the CSV columns of the same names; anything else
+ * is refused in one line naming every input and its type.
+ */
+function readColumnInputs(
+  file: string,
+  metadata: readonly InferenceSession.ValueMetadata[],
+): OnnxInput {
+  const describe = (m: InferenceSession.ValueMetadata) => {
+    if (!m.isTensor) return `${m.name}: not a tensor`;
+    const { type, shape } = m as TensorMetadata;
+    return `${m.name}: ${type} [${shape.map((d) => (typeof d === 'number' && d >= 0 ? d : 'N')).join(', ')}]`;
+  };
+  const columns: NonNullable<OnnxInput['columns']> = [];
+  for (const m of metadata) {
+    const tensor = m.isTensor ? (m as TensorMetadata) : null;
+    const rank = tensor?.shape.length;
+    const numeric = tensor?.type === 'float32' || tensor?.type === 'float64';
+    const oneColumn = rank === 1 || (rank === 2 && tensor?.shape[1] === 1);
+    if (!tensor || !numeric || !oneColumn) {
+      throw new InputError(
+        file,
+        `has ${metadata.length} inputs (${metadata.map(describe).join('; ')}); a model with several inputs is audited when each is one numeric column ([N, 1] float), fed from the CSV column of its name. Export it with one float input, or its categorical columns encoded before the model.`,
+      );
+    }
+    columns.push({ name: m.name, type: tensor.type as 'float32' | 'float64', rank: rank as 1 | 2 });
+  }
+  return {
+    name: columns.map((c) => c.name).join(','),
+    layout: 'columns',
+    inputShape: [columns.length],
+    fixedBatch: null,
+    type: 'float32',
+    columns,
+  };
+}
+
+/**
+ * Reads the input: its layout from its shape, which must be fixed after the batch; several
+ * inputs are one column each (readColumnInputs).
+ */
 export function readOnnxInput(
   file: string,
   metadata: readonly InferenceSession.ValueMetadata[],
 ): OnnxInput {
-  if (metadata.length !== 1) {
-    throw new InputError(
-      file,
-      `has ${metadata.length} inputs (${metadata.map((m) => m.name).join(', ')}); only models with one input tensor (features or an image batch) can be audited.`,
-    );
-  }
+  if (metadata.length === 0) throw new InputError(file, 'has no inputs.');
+  if (metadata.length > 1) return readColumnInputs(file, metadata);
   const input = metadata[0];
   if (!input.isTensor) throw new InputError(file, `has a non-tensor input '${input.name}'.`);
   const { shape } = input as TensorMetadata;
@@ -247,8 +318,8 @@ export function chooseOnnxOutput(
   return { name: tensors[0].name, kind: null };
 }
 
-/** [n, H, W, C] row-major to [n, C, H, W]. */
-function nhwcToNchw(x: Float32Array, n: number, [h, w, c]: number[]): Float32Array {
+/** [n, H, W, C] row-major (as the test-set readers give it) to [n, C, H, W], for channels-first models. */
+export function nhwcToNchw(x: Float32Array, n: number, [h, w, c]: number[]): Float32Array {
   const out = new Float32Array(x.length);
   const plane = h * w;
   for (let i = 0; i < n; i++) {

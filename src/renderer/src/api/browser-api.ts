@@ -67,12 +67,13 @@ export function createBrowserApi(): HostBridge {
     ...serviceCalls((method, args) => call(method, ...args)),
     onAuditEvent: (listener) => subscribe((event) => isFinetuneEvent(event) || listener(event)),
     onFinetuneEvent: (listener) => subscribe((event) => isFinetuneEvent(event) && listener(event)),
-    async exportFinetunedModel(finetuneId) {
+    async exportFinetunedModel(finetuneId, arm = 'smoothed') {
+      const name = arm === 'smoothed' ? 'finetuned-model' : `calibrated-model-${arm}`;
       const link = document.createElement('a');
-      link.href = `/api/download/${encodeURIComponent(finetuneId)}.zip?token=${encodeURIComponent(token)}`;
-      link.download = 'finetuned-model.zip';
+      link.href = `/api/download/${encodeURIComponent(finetuneId)}.zip?token=${encodeURIComponent(token)}&arm=${encodeURIComponent(arm)}`;
+      link.download = `${name}.zip`;
       link.click();
-      return 'finetuned-model.zip (your downloads folder)';
+      return `${name}.zip (your downloads folder)`;
     },
     async exportPdf(auditId, pageSize) {
       // Fetched first, so that a failed print shows as the host's message, not as a broken download.

@@ -1,4 +1,4 @@
-import type { AuditDocument, AuditNames } from '../../../shared/audit-document';
+import type { AuditDocument, AuditNames, PixelScaling } from '../../../shared/audit-document';
 
 /**
  * What an audit's model (or score file) and test set are called: the names of what the user gave
@@ -14,12 +14,18 @@ export function auditNames(document: AuditDocument): AuditNames {
   };
 }
 
-/** How pixels were scaled ("[0, 1]"), or null when the test set holds no pixels (CSV, score file). */
+/** How pixels were scaled ("pixels scaled to [0, 1]"), or null when the test set holds no pixels (CSV, score file). */
 export function pixelScaling(document: AuditDocument): string | null {
   const scaling = document.provenance.scaling;
   const format = document.dataset.format;
   if (scaling === null || format === 'csv' || format === 'scores') return null;
-  return { '0-1': '[0, 1]', '-1-1': '[−1, 1]', '0-255': '[0, 255]' }[scaling];
+  const ranges: Record<PixelScaling, string> = {
+    '0-1': 'pixels scaled to [0, 1]',
+    '-1-1': 'pixels scaled to [−1, 1]',
+    '0-255': 'pixels as [0, 255]',
+    imagenet: "pixels normalised with ImageNet's mean and standard deviation",
+  };
+  return ranges[scaling] ?? scaling;
 }
 
 /**

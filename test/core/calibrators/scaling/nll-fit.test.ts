@@ -6,10 +6,13 @@ import {
   diagonalMap,
   fitAffineMap,
   fullMap,
+  fullMapNll,
+  fullMapNllWithHessian,
   identityFull,
   odirPenalty,
 } from '../../../../src/core/calibrators/scaling/nll-fit';
 import { CALIBRATORS } from '../../../../src/core/calibrators/registry';
+import { syntheticPredictions } from '../../synthetic';
 import { libraryReference, maxProbDifference } from '../library-reference';
 
 const ref = libraryReference();
@@ -75,5 +78,44 @@ describe('the shared NLL fit, against scipy on the demo (1e-4)', () => {
         (affineNll(map, up, x, y, scratch) - affineNll(map, down, x, y, scratch)) / (2 * h);
       expect(grad[j]).toBeCloseTo(numeric, 6);
     }
+  });
+});
+
+describe('the full-map fast paths (matrix scaling, Dirichlet)', () => {
+  const K = 4;
+  const p = syntheticPredictions(300, K, 77, { margin: 2, scale: 3 });
+  const theta = Float64Array.from({ length: K * K + K }, (_, j) => Math.sin(j + 1) * 0.7);
+  for (let k = 0; k < K; k++) theta[k * K + k] += 1;
+
+  it('fullMapNll gives the generic NLL and gradient', () => {
+    const a = new Float64Array(theta.length);
+    const b = new Float64Array(theta.length);
+    const generic = affineNll(fullMap(K), theta, p.logits!, p.labels, a);
+    const fast = fullMapNll(K, theta, p.logits!, p.labels, b);
+    expect(fast).toBeCloseTo(generic, 12);
+    for (let j = 0; j < a.length; j++) expect(b[j]).toBeCloseTo(a[j], 12);
+  });
+
+  it('fullMapNllWithHessian: its Hessian is the derivative of the gradient (central differences)', () => {
+    const P = theta.length;
+    const gradient = new Float64Array(P);
+    const hessian = new Float64Array(P * P);
+    fullMapNllWithHessian(K, theta, p.logits!, p.labels, gradient, hessian);
+    const h = 1e-5;
+    const plus = new Float64Array(P);
+    const minus = new Float64Array(P);
+    let worst = 0;
+    for (let c = 0; c < P; c++) {
+      const up = Float64Array.from(theta);
+      const down = Float64Array.from(theta);
+      up[c] += h;
+      down[c] -= h;
+      fullMapNll(K, up, p.logits!, p.labels, plus);
+      fullMapNll(K, down, p.logits!, p.labels, minus);
+      for (let r = 0; r < P; r++) {
+        worst = Math.max(worst, Math.abs((plus[r] - minus[r]) / (2 * h) - hessian[r * P + c]));
+      }
+    }
+    expect(worst).toBeLessThan(1e-6);
   });
 });

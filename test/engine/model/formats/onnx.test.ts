@@ -1,3 +1,4 @@
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runAudit } from '../../../../src/engine/audit';
@@ -17,6 +18,7 @@ import {
   MODEL_FIXTURES,
   TABULAR_CSV,
 } from '../../../helpers/model-fixtures';
+import { tempDir } from '../../../helpers/temp-dir';
 
 beforeAll(async () => {
   await selectBackend('wasm');
@@ -44,6 +46,9 @@ describe.each([
       bootstrapResamples: 20,
     });
     expect(document.model!.format).toBe('onnx');
+    // onnxruntime ran the model, not the tfjs backend selected beforehand.
+    expect(document.provenance.backend).toBe('onnxruntime-node (CPU)');
+    expect(document.provenance.backendFallbacks).toEqual([]);
     expect(document.model!.output).toBe(output);
     expect(document.model!.inputShape).toEqual(inputShape);
     expect(document.model!.parameters).toBeGreaterThan(0);
@@ -58,6 +63,66 @@ describe.each([
     }
     expect(Math.abs(document.metrics.accuracy.value - expected.accuracy)).toBeLessThan(1e-3);
     expect(Math.abs(document.metrics.ece.value - expected.ece)).toBeLessThan(1e-3);
+  });
+});
+
+describe('sklearn-columns.onnx: one input per column (skl2onnx ColumnTransformer)', () => {
+  const model = path.join(MODEL_FIXTURES, 'sklearn-columns.onnx');
+
+  it("audits with onnxruntime's and scikit-learn's own probabilities, reading the columns by name", async () => {
+    const expected = JSON.parse(
+      await readFile(path.join(MODEL_FIXTURES, 'sklearn-columns.json'), 'utf8'),
+    ) as { inputs: string[]; probs: number[][]; sklearnProbs: number[][]; accuracy: number };
+    const { document, samples } = await runAudit({
+      modelPath: model,
+      dataPath: TABULAR_CSV,
+      bootstrapResamples: 20,
+    });
+    // f3, f0, f5 of the CSV's f0..f5, in the model's input order: matched by name, not count.
+    expect(expected.inputs).toEqual(['f3', 'f0', 'f5']);
+    expect(document.dataset.featureColumns).toEqual(['f3', 'f0', 'f5']);
+    expect(document.model!.inputShape).toEqual([3]);
+    expect(document.provenance.backend).toBe('onnxruntime-node (CPU)');
+    expect(maxDifference(samples.probs, expected.probs)).toBeLessThan(1e-4);
+    expect(maxDifference(samples.probs, expected.sklearnProbs)).toBeLessThan(1e-4);
+    expect(Math.abs(document.metrics.accuracy.value - expected.accuracy)).toBeLessThan(1e-9);
+  });
+
+  it('names the columns a CSV lacks for its inputs', async () => {
+    const dir = await tempDir();
+    const csv = path.join(dir, 'no-f5.csv');
+    const lines = (await readFile(TABULAR_CSV, 'utf8')).trim().split('\n');
+    await writeFile(
+      csv,
+      lines
+        .map((line) =>
+          line
+            .split(',')
+            .filter((_, i) => i !== 5)
+            .join(','),
+        )
+        .join('\n'),
+    );
+    const error = await failure(
+      runAudit({ modelPath: model, dataPath: csv, bootstrapResamples: 0 }),
+    );
+    expect(error.message).toMatch(
+      /no-f5\.csv: has no column "f5" for the model's input \(it reads the columns "f3", "f0", "f5" by name\); its columns are "f0", "f1", "f2", "f3", "f4", "label"/,
+    );
+  });
+
+  it('refuses inputs that are not one numeric column each, naming every input', () => {
+    const inputs = [
+      { name: 'age', isTensor: true, type: 'float32', shape: ['N', 1] },
+      { name: 'city', isTensor: true, type: 'string', shape: ['N', 1] },
+    ] as unknown as Parameters<typeof readOnnxInput>[1];
+    expect(() => readOnnxInput('m.onnx', inputs)).toThrow(
+      /m\.onnx: has 2 inputs \(age: float32 \[N, 1\]; city: string \[N, 1\]\); a model with several inputs is audited when each is one numeric column/,
+    );
+    expect(readOnnxInput('m.onnx', inputs.slice(0, 1).concat(inputs.slice(0, 1)))).toMatchObject({
+      layout: 'columns',
+      inputShape: [2],
+    });
   });
 });
 

@@ -3,6 +3,7 @@ import type { MetricEstimate, MetricName } from '../../../../core/types';
 import {
   armNamesOf,
   FINETUNE_ARM_ORDER,
+  type ArmComparison,
   type FinetuneArmName,
   type FinetuneDocument,
 } from '../../../../shared/finetune-document';
@@ -12,12 +13,12 @@ import { DASH, decimal, isFiniteNumber, percent } from '../../lib/format';
 export const ARM_ORDER: readonly FinetuneArmName[] = FINETUNE_ARM_ORDER;
 
 /** The arms a document holds, in `ARM_ORDER` (older documents: the first four). */
-export function armsOf(doc: FinetuneDocument): FinetuneArmName[] {
+export function armsOf(doc: ArmComparison): FinetuneArmName[] {
   return armNamesOf(doc.arms);
 }
 
 /** Titles of every arm a document holds (an arm it lacks gets its plain name). */
-export function armTitles(doc: FinetuneDocument): Record<FinetuneArmName, string> {
+export function armTitles(doc: ArmComparison): Record<FinetuneArmName, string> {
   return Object.fromEntries(
     ARM_ORDER.map((name) => {
       const arm = doc.arms[name];

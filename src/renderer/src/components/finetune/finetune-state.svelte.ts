@@ -6,7 +6,11 @@ import type {
   SaveOutcome,
   SavedFinetuneView,
 } from '../../../../shared/api';
-import type { FinetuneDocument, FinetuneEpoch } from '../../../../shared/finetune-document';
+import type {
+  ExportableArm,
+  FinetuneDocument,
+  FinetuneEpoch,
+} from '../../../../shared/finetune-document';
 import type { HostBridge } from '../../../../shared/host-bridge';
 import { classNamesFor } from '../../lib/class-names';
 import { errorMessage } from '../../lib/errors';
@@ -111,6 +115,10 @@ export class FinetuneState {
   documentId = $state<string | null>(null);
   exporting = $state(false);
   exportedTo = $state<string | null>(null);
+  /** The arm the export button writes: the smoothed model or a post-hoc arm of the original. */
+  exportArm = $state<ExportableArm>('smoothed');
+  /** The arm written to `exportedTo`. */
+  exportedArm = $state<ExportableArm | null>(null);
   exportError = $state<string | null>(null);
 
   readonly busy = $derived(this.pane === 'training');
@@ -283,8 +291,12 @@ export class FinetuneState {
     this.exporting = true;
     this.exportError = null;
     try {
-      const where = await this.api.exportFinetunedModel(id);
-      if (where !== null) this.exportedTo = where;
+      const arm = this.exportArm;
+      const where = await this.api.exportFinetunedModel(id, arm);
+      if (where !== null) {
+        this.exportedTo = where;
+        this.exportedArm = arm;
+      }
     } catch (error) {
       this.exportError = errorMessage(error);
     } finally {
@@ -295,6 +307,8 @@ export class FinetuneState {
   #resetExport(): void {
     this.exporting = false;
     this.exportedTo = null;
+    this.exportedArm = null;
+    this.exportArm = 'smoothed';
     this.exportError = null;
   }
 
