@@ -36,6 +36,7 @@ import { openTestSetFor } from '../src/engine/open-test-set';
 import { storedAuditView } from '../src/host/history-calls';
 import { openHistory } from '../src/storage';
 import { benchImageFolderChild, imageFolderRows } from './bench-photos';
+import { benchThumbnails } from './bench-thumbnails';
 
 const TRAIN_IMAGES = '/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz';
 const IMAGE_FOLDER_BACKENDS: BackendName[] = ['tensorflow', 'wasm'];
@@ -90,6 +91,8 @@ if (values.child === 'audit') {
   console.log(JSON.stringify(benchCalibrators(2500, 10)));
 } else if (values.child === 'metrics') {
   console.log(JSON.stringify(await benchMetrics(100_000, 10, 1000)));
+} else if (values.child === 'thumbnails') {
+  console.log(JSON.stringify(await benchThumbnails()));
 } else if (values.child === 'hostile') {
   console.log(JSON.stringify(await benchHostile()));
 } else if (values.child === 'image-folder') {
@@ -126,6 +129,8 @@ if (values.child === 'audit') {
     },
     metrics: child(['--child', 'metrics']),
     calibrators: child(['--child', 'calibrators']),
+    // A page of 12 thumbnails asked at once from a 1,200-photo folder (target: a second or two).
+    thumbnails: child(['--child', 'thumbnails']),
     // Files that cannot be what they claim, refused from their first bytes (target: < 1 s, flat memory).
     hostileInputs: child(['--child', 'hostile']),
     // A score file (labels.npy + probs.npy, 10,000,000 x 10 float32) audited without a model: every

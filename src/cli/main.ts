@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { AuditRequest } from '../engine/audit';
 import { stringifyAuditDocument } from '../engine/audit-document';
-import { DEMO_MODEL_DIR, DEMO_TEST_IMAGES } from '../engine/demo';
+import { DEMO_MODEL_DIR, DEMO_NAMES, DEMO_TEST_IMAGES } from '../engine/demo';
 import { writePredictionsCsv } from '../engine/predictions-csv';
 import { childProcessTransport, EngineClient } from '../engine/worker/engine-client';
 import { APP_VERSION } from '../shared/app-version';
@@ -67,6 +67,8 @@ async function audit(args: AuditArgs): Promise<number> {
           classNames: args.classNames,
           scaling: args.scaling,
           backend: args.backend,
+          names:
+            args.modelPath === undefined && args.dataPath === undefined ? DEMO_NAMES : undefined,
           ...settings,
         };
   const engine = new EngineClient(childProcessTransport());

@@ -1,8 +1,8 @@
-import path from 'node:path';
 import type { AuditResult } from '../engine/audit';
 import type { EngineClient } from '../engine/worker/engine-client';
 import { toAuditView } from '../host/app-service';
 import { printReportPdf } from '../host/pdf/print-report-pdf';
+import { auditNames } from '../storage';
 import type { FinetuneDocument } from '../shared/finetune-document';
 
 export interface PdfRequest {
@@ -19,16 +19,17 @@ export async function writeReportPdf(
   pdf: PdfRequest,
   finetune: FinetuneDocument | null = null,
 ): Promise<void> {
+  const names = auditNames(audit.document);
   await printReportPdf({
     audit: toAuditView('report', audit),
     finetune,
     model:
       inputs.modelPath !== undefined && audit.document.model
-        ? { path: inputs.modelPath, label: audit.document.model.name }
+        ? { path: inputs.modelPath, label: names.model }
         : null,
     testSet:
       inputs.dataPath !== undefined && inputs.modelPath !== undefined
-        ? { path: inputs.dataPath, label: path.basename(inputs.dataPath) }
+        ? { path: inputs.dataPath, label: names.testSet }
         : null,
     file: pdf.file,
     pageSize: pdf.pageSize,

@@ -1,5 +1,6 @@
+import path from 'node:path';
 import { APP_VERSION } from '../shared/app-version';
-import type { AuditDocument, Provenance } from '../shared/audit-document';
+import type { AuditDocument, AuditNames, Provenance } from '../shared/audit-document';
 import { toAuditDocument } from './audit-document';
 import type { BackendName } from './backend';
 import type { PixelScaling } from './data';
@@ -10,6 +11,11 @@ import { scoreFileSource } from './scores/score-file-source';
 import type { ScoresSource } from './scores/scores-source';
 
 interface AuditOptionsRequest {
+  /**
+   * What to call the model and test set (the names of what the user gave, see AuditDocument.names);
+   * default: the model's own name (its metadata, else its file or folder) and the test set's base name.
+   */
+  names?: Partial<AuditNames>;
   bins?: number;
   bootstrapResamples?: number;
   seed?: number;
@@ -129,9 +135,28 @@ export async function runAudit(
     metricsSeconds: (performance.now() - metricsStarted) / 1000,
   };
   const ids = scored.ids ?? rowIds(scored.labels.length);
-  const document = toAuditDocument(report, ids, scored, provenance);
+  const defaults = namesFromPaths(request);
+  const document = {
+    ...toAuditDocument(report, ids, scored, provenance),
+    names: {
+      model: request.names?.model ?? scored.model?.name ?? scored.scores?.name ?? defaults.model,
+      testSet: request.names?.testSet ?? defaults.testSet,
+    },
+  };
   const { labels, probs, logits } = scored;
   return { document, samples: { ids, labels, probs, logits } };
+}
+
+/** The base names of what was given: a model.json file is named by its folder. */
+export function namesFromPaths(request: AuditRequest): AuditNames {
+  const base = (p: string) => path.basename(p.replace(/[\\/]+$/, '')) || p;
+  const modelName = (p: string) =>
+    /^model\.json$/i.test(path.basename(p)) ? base(path.dirname(p)) : base(p);
+  if (isScoreFileRequest(request)) {
+    const name = base(request.scoresPath);
+    return { model: name, testSet: name };
+  }
+  return { model: modelName(request.modelPath), testSet: base(request.dataPath) };
 }
 
 /** row:1..row:n, for samples that have no ids of their own. */

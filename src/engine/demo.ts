@@ -23,3 +23,8 @@ export const RESOURCES_DIR = path.resolve(
 export const DEMO_MODEL_DIR = path.join(RESOURCES_DIR, 'demo', 'model');
 export const DEMO_TEST_DIR = path.join(RESOURCES_DIR, 'demo', 'test');
 export const DEMO_TEST_IMAGES = path.join(DEMO_TEST_DIR, 't10k-images-idx3-ubyte.gz');
+/** What the demo's model and test set are called wherever an audit of them is shown. */
+export const DEMO_NAMES = {
+  model: 'Fashion-MNIST CNN (demo)',
+  testSet: 'Fashion-MNIST test split',
+};

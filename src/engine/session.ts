@@ -13,6 +13,7 @@ import { datasetFile } from './data/detect-format';
 import { finetuneEligibility } from './finetune/eligibility';
 import { inputSpecFor } from './input-spec';
 import { sortInputs, type SortedInputs } from './input-kind';
+import type { SampleValue } from './data/types';
 import {
   runFinetune,
   type FinetuneHooks,
@@ -49,6 +50,8 @@ export class EngineSession {
 
   private model: { path: string; loaded: LoadedModel } | null = null;
   private dataset: { key: string; opened: OpenedDataset } | null = null;
+  /** The test set being opened for thumbnails, shared by the calls that arrive meanwhile. */
+  private opening: { key: string; opened: Promise<OpenedDataset> } | null = null;
 
   async inspectModel(modelPath: string): Promise<ModelSummary> {
     const loaded = await this.openModel(modelPath, true);
@@ -88,6 +91,14 @@ export class EngineSession {
     return opened.thumbnail(request.sampleId);
   }
 
+  /** A CSV row's columns and values, by sample id; null for test sets that are not a CSV. */
+  async sampleValues(
+    request: TestSetRequest & { sampleId: string },
+  ): Promise<SampleValue[] | null> {
+    const opened = await this.openTestSet(request, false);
+    return opened.values ? opened.values(request.sampleId) : null;
+  }
+
   audit(request: AuditRequest, hooks: AuditHooks): Promise<AuditResult> {
     return runAudit(request, { ...hooks, bootstrapHelper: this.bootstrapHelper });
   }
@@ -123,15 +134,29 @@ export class EngineSession {
       request.scaling,
     ]);
     if (!fresh && this.dataset?.key === key) return this.dataset.opened;
-    const model = await this.openModel(request.modelPath, false);
-    const { dataset: opened } = await openTestSetFor(model, request.dataPath, {
-      ...request,
-      signal: hooks.signal,
-      onProgress: hooks.onProgress
-        ? ({ found, read }) => hooks.onProgress?.({ phase: 'loading', done: read, total: found })
-        : undefined,
-    });
-    this.dataset = { key, opened };
-    return opened;
+    // A page of thumbnails asks at once: they share one opening (an image folder is read whole
+    // to fingerprint it) instead of each reading the folder again.
+    const pending = !fresh && this.opening?.key === key ? this.opening.opened : null;
+    if (pending) return pending;
+    const opened = (async () => {
+      const model = await this.openModel(request.modelPath, false);
+      const { dataset } = await openTestSetFor(model, request.dataPath, {
+        ...request,
+        signal: hooks.signal,
+        onProgress: hooks.onProgress
+          ? ({ found, read }) => hooks.onProgress?.({ phase: 'loading', done: read, total: found })
+          : undefined,
+      });
+      return dataset;
+    })();
+    const entry = { key, opened };
+    this.opening = entry;
+    try {
+      const dataset = await opened;
+      this.dataset = { key, opened: dataset };
+      return dataset;
+    } finally {
+      if (this.opening === entry) this.opening = null;
+    }
   }
 }

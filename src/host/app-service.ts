@@ -17,6 +17,7 @@ import { CancelledError } from '../engine/inference';
 import { InputError } from '../engine/input-error';
 import { detectScoreFile } from '../engine/scores/read-scores';
 import type { EngineClient } from '../engine/worker/engine-client';
+import { auditNames } from '../storage';
 import { isExportableArm, type FinetuneDocument } from '../shared/finetune-document';
 import { toApiError } from './api-errors';
 import { AppHistory } from './app-history';
@@ -57,6 +58,10 @@ export type AppService = Omit<
 export const AUDITS_KEPT = 20;
 /** How many audits (and fine-tunes) that could not be saved the service keeps whole, to save them again. */
 export const UNSAVED_KEPT = 5;
+/** Audits whose per-sample arrays are kept for mistakes' details (the shown one and a few before). */
+export const SAMPLES_KEPT = 3;
+/** Thumbnails kept as data URLs, so that paging back or reopening an audit shows them at once. */
+export const THUMBNAILS_KEPT = 600;
 
 export interface AppServiceOptions {
   engine: EngineClient;
@@ -123,6 +128,10 @@ export function createAppService({
   const unsaved = new Map<string, AuditResult>();
   /** Finished fine-tunes the history refused, with what links them to their audit. */
   const unsavedFinetunes = new Map<string, { document: FinetuneDocument; fromAudit?: string }>();
+  /** Per-sample arrays of the last finished or reopened audits (a flagged mistake's detail). */
+  const sampleArrays = new Map<string, SampleArrays>();
+  /** Thumbnails (data URLs, or null for no image) by test set, model and sample, newest last. */
+  const thumbnails = new Map<string, Promise<string | null>>();
   /** Saved fine-tunes: the app's fine-tune id → the history's. */
   const savedFinetunes = new Map<string, number>();
   let nextTask = 1;
@@ -164,6 +173,30 @@ export function createAppService({
       keepLast(unsavedFinetunes, UNSAVED_KEPT);
     }
     return saved;
+  }
+
+  function keepSamples(
+    auditId: string,
+    result: { document: { numClasses: number }; samples: Omit<SampleArrays, 'numClasses'> },
+  ): void {
+    const { ids, labels, probs } = result.samples;
+    sampleArrays.delete(auditId);
+    sampleArrays.set(auditId, { ids, labels, probs, numClasses: result.document.numClasses });
+    keepLast(sampleArrays, SAMPLES_KEPT);
+  }
+
+  /** The per-sample arrays of a shown audit: kept since it finished, or read back from the history. */
+  async function samplesOf(auditId: string): Promise<SampleArrays> {
+    const kept = sampleArrays.get(auditId);
+    if (kept) return kept;
+    const reopened = /^saved-(\d+)$/.exec(auditId);
+    const historyId = reopened ? Number(reopened[1]) : savedId(auditId);
+    if (historyId === undefined) {
+      throw new InputError(auditId, 'is no longer kept: run the audit again to see its samples.');
+    }
+    const stored = await history.get().getAudit(historyId);
+    keepSamples(auditId, { document: stored.document, samples: stored.samples });
+    return sampleArrays.get(auditId) as SampleArrays;
   }
 
   /** The history id of a shown audit, when it was saved. */
@@ -251,12 +284,19 @@ export function createAppService({
         ? {
             scoresPath: await granted(settings.scores, 'score file'),
             classNames: settings.classNames,
+            names: { model: userName(settings.scores), testSet: userName(settings.scores) },
             ...common,
           }
         : {
             modelPath: await granted(settings?.model, 'model'),
             dataPath: await granted(settings?.testSet, 'test set'),
             scaling: settings?.scaling,
+            // Named as the user named them, not by the host's (maybe temporary) paths.
+            // A test set dropped as loose files keeps "2 dropped files": its folder is an upload id.
+            names: {
+              model: userName(settings.model),
+              testSet: settings.testSet.label?.trim() || undefined,
+            },
             ...common,
           };
       tasks.checkRoom('audit');
@@ -278,6 +318,7 @@ export function createAppService({
         }),
       )
         .then(async (result) => {
+          keepSamples(auditId, result);
           const saved = await history.save((h) => h.saveAudit(result));
           if (!saved.saved) {
             unsaved.set(auditId, result);
@@ -433,15 +474,54 @@ export function createAppService({
       return saved;
     },
     ...historyCalls({ history, engine, keep: keepReport, grant: (p) => grants.grant(p) }),
+    async sampleDetail(auditId, sampleId) {
+      const { ids, labels, probs, numClasses: k } = await samplesOf(auditId);
+      const index = ids.indexOf(sampleId);
+      if (index < 0) throw new InputError(auditId, `has no sample ${sampleId.slice(0, 80)}.`);
+      const row = Array.from(probs.subarray(index * k, (index + 1) * k));
+      const order = row.map((_, c) => c).sort((a, b) => row[b] - row[a] || a - b);
+      const report = finishedAudits.get(auditId);
+      const csv = report?.audit.document.dataset.format === 'csv';
+      const values =
+        csv && report?.testSet && report.model
+          ? await engine
+              .call('sampleValues', {
+                dataPath: await granted(report.testSet, 'test set'),
+                modelPath: await granted(report.model, 'model'),
+                sampleId,
+              })
+              .catch(() => null)
+          : null;
+      return {
+        id: sampleId,
+        index,
+        label: labels[index],
+        prediction: order[0],
+        top: order.slice(0, Math.min(5, k)).map((c) => ({ classIndex: c, probability: row[c] })),
+        values,
+      };
+    },
     async thumbnail(testSet, model, sampleId) {
       // A score file holds no images.
       if (testSet.path === model.path && (await detectScoreFile(testSet.path))) return null;
-      const png = await engine.call('thumbnail', {
-        dataPath: await granted(testSet, 'test set'),
-        modelPath: await granted(model, 'model'),
-        sampleId,
-      });
-      return png ? `data:image/png;base64,${Buffer.from(png).toString('base64')}` : null;
+      const dataPath = await granted(testSet, 'test set');
+      const modelPath = await granted(model, 'model');
+      const key = JSON.stringify([dataPath, modelPath, sampleId]);
+      let pending = thumbnails.get(key);
+      if (!pending) {
+        pending = engine
+          .call('thumbnail', { dataPath, modelPath, sampleId })
+          .then((png) =>
+            png ? `data:image/png;base64,${Buffer.from(png).toString('base64')}` : null,
+          );
+        // A failure is not kept: the file may be back on the next try.
+        pending.catch(() => thumbnails.delete(key));
+      } else {
+        thumbnails.delete(key);
+      }
+      thumbnails.set(key, pending);
+      keepLast(thumbnails, THUMBNAILS_KEPT);
+      return pending;
     },
   };
 }
@@ -452,11 +532,29 @@ function inputLabel(location: string): string {
   return /\.json$/i.test(name) ? name.replace(/\.json$/i, '') : name;
 }
 
+/**
+ * The name the user gave an input (its file or folder name), or undefined when its label names no
+ * file ("3 dropped files", "model upload"): then the model's own name or the file's stands in.
+ */
+export function userName(input: InputRef): string | undefined {
+  const label = input.label?.trim();
+  if (!label || /^\d+ dropped files$|^(model|test set) upload$/.test(label)) return undefined;
+  return label;
+}
+
+/** What a mistake's detail needs of an audit's samples. */
+interface SampleArrays {
+  ids: string[];
+  labels: Int32Array;
+  probs: Float32Array;
+  numClasses: number;
+}
+
 /** `<model>-calibration-audit.pdf`, the model's name kept to safe characters. */
 export function pdfFileName(report: ReportData): string {
   const { document } = report.audit;
-  const model = (document.model?.name ?? document.scores?.name ?? 'scores')
-    .replace(/[^\w.-]+/g, '-')
+  const model = auditNames(document)
+    .model.replace(/[^\w.-]+/g, '-')
     .replace(/^[-.]+|-+$/g, '');
   return `${model || 'model'}-calibration-audit.pdf`;
 }

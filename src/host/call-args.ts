@@ -28,6 +28,7 @@ export const CALL_ARGS: Record<IpcCall | 'finishUpload', readonly ArgKind[]> = {
   startAudit: ['auditSettings'],
   cancelAudit: ['id'],
   thumbnail: ['input', 'input', 'id'],
+  sampleDetail: ['id', 'id'],
   startFinetune: ['finetuneSettings'],
   cancelFinetune: ['id'],
   comparePostHoc: ['id'],

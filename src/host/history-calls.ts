@@ -7,9 +7,14 @@ import type {
   InputRef,
   ReportData,
 } from '../shared/api';
-import type { DatasetSummary, ModelSummary, ScoreFileSummary } from '../shared/audit-document';
+import type {
+  AuditNames,
+  DatasetSummary,
+  ModelSummary,
+  ScoreFileSummary,
+} from '../shared/audit-document';
+import { auditNames, type StoredAudit } from '../storage';
 import type { EngineClient } from '../engine/worker/engine-client';
-import type { StoredAudit } from '../storage';
 import type { AppHistory } from './app-history';
 
 /** The API's calls that read and edit the history (saving is the finishing audit's part). */
@@ -58,7 +63,7 @@ export function historyCalls({ history, engine, keep, grant }: HistoryCallsOptio
       const finetunes = await saved.listFinetunes({ auditId: historyId });
       const latest = finetunes[0] ? await saved.getFinetune(finetunes[0].id) : null;
       const audit = storedAuditView(stored);
-      const inputs = await granted(inputsOf(stored.document));
+      const inputs = await granted(inputsOf(stored.document, auditNames(stored.document)));
       keep({ audit, finetune: latest?.document ?? null, ...inputs });
       const missing = await missingInputs(inputs);
       return { audit, summary: stored.summary, inputs, missing, finetunes };
@@ -111,25 +116,34 @@ async function missingInputs(inputs: Record<InputPurpose, InputRef>): Promise<In
   return purposes.filter((_, i) => !there[i]);
 }
 
-/** Where a saved audit's or fine-tune's model and test set were when it ran. */
-function inputsOf(document: {
-  model: ModelSummary | null;
-  scores?: ScoreFileSummary;
-  dataset: DatasetSummary;
-}): {
+/**
+ * Where a saved audit's or fine-tune's model and test set were when it ran, named as the audit
+ * names them (`names`), else by the model's own name and the test set's base name.
+ */
+function inputsOf(
+  document: {
+    model: ModelSummary | null;
+    scores?: ScoreFileSummary;
+    dataset: DatasetSummary;
+  },
+  names?: AuditNames,
+): {
   model: InputRef;
   testSet: InputRef;
 } {
   if (!document.model) {
     // A score file is both what gave the scores and what holds the labels.
     const file = document.scores?.path ?? document.dataset.path;
-    const ref = { path: file, label: document.scores?.name ?? path.basename(file) };
+    const ref = { path: file, label: names?.model ?? document.scores?.name ?? path.basename(file) };
     return { model: ref, testSet: ref };
   }
   const modelFile = document.model.file;
   const modelPath = /\.json$/i.test(modelFile) ? path.dirname(modelFile) : modelFile;
   return {
-    model: { path: modelPath, label: document.model.name },
-    testSet: { path: document.dataset.path, label: path.basename(document.dataset.path) },
+    model: { path: modelPath, label: names?.model ?? document.model.name },
+    testSet: {
+      path: document.dataset.path,
+      label: names?.testSet ?? path.basename(document.dataset.path),
+    },
   };
 }

@@ -74,6 +74,11 @@ export interface CalibrationAuditApi {
 
   /** A PNG data URL of one test sample (for flagged mistakes), when the test set has images. */
   thumbnail(testSet: InputRef, model: InputRef, sampleId: string): Promise<string | null>;
+  /**
+   * One sample of a shown audit (AuditView.auditId) by its id: its top classes with their
+   * probabilities, and a CSV row's values (the detail of a flagged mistake).
+   */
+  sampleDetail(auditId: string, sampleId: string): Promise<SampleDetail>;
 
   /** Starts a label-smoothing fine-tune and its comparison; progress and outcome arrive as FinetuneEvents. */
   startFinetune(request: FinetuneSettingsView): Promise<{ finetuneId: string }>;
@@ -256,6 +261,19 @@ export interface AuditView {
   correct: number[];
   /** Whether (and as what) it is kept in the history. */
   history: SaveOutcome;
+}
+
+/** One sample of an audit, as the detail of a flagged mistake shows it. */
+export interface SampleDetail {
+  id: string;
+  /** Its position in the test set. */
+  index: number;
+  label: number;
+  prediction: number;
+  /** The classes the model gave most probability, most first (up to five). */
+  top: { classIndex: number; probability: number }[];
+  /** A CSV row's columns as written; null when the test set is not a CSV or is no longer there. */
+  values: { column: string; value: string }[] | null;
 }
 
 /** Everything the printable report shows: the audit, and the fine-tune when there is one. */

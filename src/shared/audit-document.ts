@@ -174,4 +174,16 @@ export interface AuditDocument extends Omit<
   dataset: DatasetSummary;
   /** Files of the test set that could not be read, each with its reason. */
   skipped: { file: string; reason: string }[];
+  /**
+   * The names shown for the model (or score file) and the test set: the name of the file or folder
+   * the user gave (or the demo's own names), never a host's temporary path. Absent in audits saved
+   * before it existed (then the model's own name and the test set's base name stand in).
+   */
+  names?: AuditNames;
+}
+
+/** What an audit's model (or score file) and test set are called wherever the audit is shown. */
+export interface AuditNames {
+  model: string;
+  testSet: string;
 }

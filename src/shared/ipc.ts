@@ -33,6 +33,7 @@ export const IPC_CALLS = [
   'startAudit',
   'cancelAudit',
   'thumbnail',
+  'sampleDetail',
   'startFinetune',
   'cancelFinetune',
   'comparePostHoc',

@@ -15,5 +15,5 @@ export type {
   StoredSamples,
   TrendPoint,
 } from './history';
-export { defaultHistoryPath, openHistory, recoveryNotice } from './sqlite-history';
+export { auditNames, defaultHistoryPath, openHistory, recoveryNotice } from './sqlite-history';
 export { SCHEMA_VERSION } from './schema';

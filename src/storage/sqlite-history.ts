@@ -6,7 +6,12 @@ import { pairedBootstrapDeltas, type PairedBootstrapOptions } from '../core/boot
 import type { MetricEstimate, MetricName, Predictions } from '../core/types';
 import type { AuditResult } from '../engine/audit';
 import { InputError } from '../engine/input-error';
-import type { AuditDocument, DatasetSummary, ModelSummary } from '../shared/audit-document';
+import type {
+  AuditDocument,
+  AuditNames,
+  DatasetSummary,
+  ModelSummary,
+} from '../shared/audit-document';
 import type { FinetuneArmName, FinetuneDocument, FinetuneEpoch } from '../shared/finetune-document';
 import {
   describeStorageError,
@@ -403,12 +408,25 @@ class SqliteHistory implements History {
     const blobs = encodeSamples(
       compactSamples(samples.ids, samples.labels, samples.probs, samples.logits ?? null, k),
     );
-    const auditName =
-      this.cleanName(name) ?? `${sourceName(document)} on ${testSetName(document.dataset)}`;
+    const names = auditNames(document);
     const metrics = document.metrics;
     return this.write(async (now) => {
-      await this.upsertModel(sourceRow(document), document.provenance.classNames, now);
-      await this.upsertTestSet(document.dataset, document.provenance.classNames, now);
+      const auditName =
+        this.cleanName(name) ??
+        (await this.uniqueAuditName(
+          `${names.model} · ${names.testSet} · ${dateTime(document.provenance.createdAt)}`,
+        ));
+      await this.upsertModel(
+        { ...sourceRow(document), name: names.model },
+        document.provenance.classNames,
+        now,
+      );
+      await this.upsertTestSet(
+        document.dataset,
+        names.testSet,
+        document.provenance.classNames,
+        now,
+      );
       const settings = {
         bins: document.binCount,
         bootstrapResamples: document.bootstrapResamples,
@@ -613,8 +631,16 @@ class SqliteHistory implements History {
           );
         }
       }
-      await this.upsertModel(document.model, provenance.classNames, now);
-      await this.upsertTestSet(document.dataset, provenance.classNames, now);
+      // A fine-tune keeps the names its audit gave the model and the test set.
+      const keepNames = true;
+      await this.upsertModel(document.model, provenance.classNames, now, keepNames);
+      await this.upsertTestSet(
+        document.dataset,
+        path.basename(document.dataset.path) || document.dataset.path,
+        provenance.classNames,
+        now,
+        keepNames,
+      );
       const { lastID: id } = await this.connection.run(
         `INSERT INTO finetunes (name, created_at, saved_at, audit_id, model_fingerprint,
            dataset_fingerprint, train_dataset_fingerprint, backend, app_version, settings, alpha,
@@ -806,12 +832,14 @@ class SqliteHistory implements History {
     model: Omit<ModelSummary, 'format'> & { format: string },
     classNames: string[],
     now: string,
+    keepName = false,
   ): Promise<void> {
     await this.connection.run(
       `INSERT INTO models (fingerprint, name, path, format, class_names, class_count, parameters,
          input_shape, output_kind, first_seen, last_seen)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (fingerprint) DO UPDATE SET name = excluded.name, path = excluded.path,
+       ON CONFLICT (fingerprint) DO UPDATE SET
+         name = ${keepName ? 'models.name' : 'excluded.name'}, path = excluded.path,
          class_names = excluded.class_names, last_seen = excluded.last_seen`,
       [
         model.fingerprint,
@@ -829,20 +857,36 @@ class SqliteHistory implements History {
     );
   }
 
+  /** `base`, or `base (2)`, `base (3)`… when another audit already has that name. */
+  private async uniqueAuditName(base: string): Promise<string> {
+    const clipped = base.slice(0, MAX_NAME_LENGTH - 6);
+    for (let n = 1; ; n++) {
+      const candidate = n === 1 ? clipped : `${clipped} (${n})`;
+      const taken = await this.connection.get<{ id: number }>(
+        'SELECT id FROM audits WHERE name = ? LIMIT 1',
+        [candidate],
+      );
+      if (!taken) return candidate;
+    }
+  }
+
   private async upsertTestSet(
     dataset: DatasetSummary,
+    name: string,
     classNames: string[],
     now: string,
+    keepName = false,
   ): Promise<void> {
     await this.connection.run(
       `INSERT INTO test_sets (fingerprint, name, path, format, class_names, sample_count,
          counts_per_class, first_seen, last_seen)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (fingerprint) DO UPDATE SET name = excluded.name, path = excluded.path,
+       ON CONFLICT (fingerprint) DO UPDATE SET
+         name = ${keepName ? 'test_sets.name' : 'excluded.name'}, path = excluded.path,
          class_names = excluded.class_names, last_seen = excluded.last_seen`,
       [
         dataset.fingerprint,
-        testSetName(dataset),
+        name,
         dataset.path,
         dataset.format,
         toJson(classNames),
@@ -901,9 +945,28 @@ function checkSampleShapes(document: AuditDocument, samples: AuditResult['sample
   }
 }
 
-/** What produced an audit's scores: its model, or its score file (named as a model would be). */
-function sourceName(document: AuditDocument): string {
-  return document.model?.name ?? document.scores?.name ?? 'scores';
+/**
+ * What an audit's model (or score file) and test set are called: the names the user gave them, or
+ * for audits saved before those were kept, the model's own name and the test set's base name.
+ */
+export function auditNames(document: AuditDocument): AuditNames {
+  return (
+    document.names ?? {
+      model: document.model?.name ?? document.scores?.name ?? 'scores',
+      testSet: path.basename(document.dataset.path) || document.dataset.path,
+    }
+  );
+}
+
+/** `2026-12-07 09:41:05` in the local time zone: the time part of an audit's default name. */
+export function dateTime(iso: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return (
+    `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ` +
+    `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`
+  );
 }
 
 /**
@@ -925,10 +988,6 @@ function sourceRow(document: AuditDocument): Omit<ModelSummary, 'format'> & { fo
     output: scores.output,
     fingerprint: scores.fingerprint,
   };
-}
-
-function testSetName(dataset: DatasetSummary): string {
-  return path.basename(dataset.path) || dataset.path;
 }
 
 function auditSummary(row: AuditRow): AuditSummary {

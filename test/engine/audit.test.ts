@@ -38,6 +38,23 @@ describe('runAudit', () => {
     expect(document.metrics.accuracy.value).toBeGreaterThanOrEqual(0);
   });
 
+  it('names the model and test set as given, else by the model and the file', async () => {
+    const model = path.join(dir, 'named');
+    await saveTinyModel(model, { classNames: ['a', 'b', 'c'] });
+    const given = await runAudit({
+      modelPath: model,
+      dataPath: csv,
+      bootstrapResamples: 0,
+      names: { model: 'my model', testSet: 'held-out rows' },
+    });
+    expect(given.document.names).toEqual({ model: 'my model', testSet: 'held-out rows' });
+    const plain = await runAudit({ modelPath: model, dataPath: csv, bootstrapResamples: 0 });
+    expect(plain.document.names).toEqual({
+      model: plain.document.model!.name,
+      testSet: 'test.csv',
+    });
+  });
+
   it('names the model when it produces NaN outputs', async () => {
     const model = path.join(dir, 'nan');
     await saveTinyModel(model, { classNames: ['a', 'b', 'c'] });

@@ -7,7 +7,12 @@ import type { FinetuneDocument } from '../../src/shared/finetune-document';
 import { RESOURCES_DIR } from '../../src/engine/demo';
 import { EngineClient } from '../../src/engine/worker/engine-client';
 import { AppHistory } from '../../src/host/app-history';
-import { createAppService, pdfFileName, type AppService } from '../../src/host/app-service';
+import {
+  createAppService,
+  pdfFileName,
+  userName,
+  type AppService,
+} from '../../src/host/app-service';
 import { demoInputs } from '../../src/host/demo-inputs';
 import { FileGrants } from '../../src/host/file-grants';
 import { Connection } from '../../src/storage/sqlite';
@@ -109,6 +114,38 @@ describe('the app service and the history', () => {
     expect(saved.finetunes).toEqual([]);
     // Its report can be exported like a fresh one's.
     expect(service.auditReport(saved.audit.auditId)?.audit.document).toEqual(first.document);
+  });
+
+  it('names the audit as the user named its inputs, and details a sample (live and reopened)', async () => {
+    expect(first.document.names).toEqual({ model: 'model', testSet: 'labelled.csv' });
+    const listed = await service.listAudits();
+    expect(listed[1].name).toMatch(/^model · labelled\.csv · \d{4}-\d\d-\d\d \d\d:\d\d:\d\d/);
+    expect(listed[0].name).not.toBe(listed[1].name);
+
+    // The blobs CSV names its rows s0, s1, …
+    const sample = first.document.flags.samples[0] ?? { id: 's0' };
+    const live = await service.sampleDetail(first.auditId, sample.id);
+    expect(live.id).toBe(sample.id);
+    expect(live.top.length).toBe(Math.min(5, first.document.numClasses));
+    expect(live.top[0].probability).toBeCloseTo(first.confidences[live.index], 6);
+    expect(live.prediction).toBe(live.top[0].classIndex);
+    for (let i = 1; i < live.top.length; i++)
+      expect(live.top[i].probability).toBeLessThanOrEqual(live.top[i - 1].probability);
+    // A CSV row as written: its feature columns and its label.
+    expect(live.values?.at(-1)?.column).toBe('label');
+    // Reopened from the history: the same detail, read from the saved samples.
+    const saved = await service.openSavedAudit(1);
+    expect(await service.sampleDetail(saved.audit.auditId, sample.id)).toEqual(live);
+    await expect(service.sampleDetail(first.auditId, 'row:999999')).rejects.toThrow(
+      /has no sample/,
+    );
+    await expect(service.sampleDetail('audit-unknown', 'row:1')).rejects.toThrow(/no longer kept/);
+  });
+
+  it('names a model dropped as loose files by its own name', () => {
+    expect(userName({ path: '/x', label: '3 dropped files' })).toBeUndefined();
+    expect(userName({ path: '/x', label: 'model upload' })).toBeUndefined();
+    expect(userName({ path: '/x', label: ' tm-my-image-model ' })).toBe('tm-my-image-model');
   });
 
   it('compares two audits of the same test set, paired, in the engine', async () => {

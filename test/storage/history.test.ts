@@ -6,6 +6,7 @@ import { runAudit, type AuditResult } from '../../src/engine/audit';
 import { selectBackend } from '../../src/engine/backend';
 import { InputError } from '../../src/engine/input-error';
 import { openHistory, type History } from '../../src/storage';
+import { dateTime } from '../../src/storage/sqlite-history';
 import { Connection } from '../../src/storage/sqlite';
 import { tempDir } from '../helpers/temp-dir';
 import { saveTinyModel } from '../helpers/tiny-models';
@@ -72,7 +73,7 @@ describe('audits', () => {
     const summary = list[0];
     expect(summary).toMatchObject({
       id,
-      name: 'model-a on test.csv',
+      name: `model-a · test.csv · ${dateTime(result.document.provenance.createdAt)}`,
       created: result.document.provenance.createdAt,
       modelName: result.document.model!.name,
       modelFingerprint: result.document.provenance.modelFingerprint,
@@ -111,17 +112,31 @@ describe('audits', () => {
     const other = await history.saveAudit(otherResult, 'other test set');
     const all = await history.listAudits();
     expect(all.map((s) => s.id)).toContain(b);
-    const [first] = all.filter((s) => s.name === 'model-a on test.csv');
+    const [first] = all.filter((s) => s.name.startsWith('model-a · test.csv · '));
+    const firstName = first.name;
 
     const byModel = await history.listAudits({ modelFingerprint: first.modelFingerprint });
-    expect(byModel.map((s) => s.name).sort()).toEqual(['model-a on test.csv', 'other test set']);
+    expect(byModel.map((s) => s.name).sort()).toEqual([firstName, 'other test set']);
     const byData = await history.listAudits({ datasetFingerprint: first.datasetFingerprint });
-    expect(byData.map((s) => s.name).sort()).toEqual(['model B', 'model-a on test.csv']);
+    expect(byData.map((s) => s.name).sort()).toEqual(['model B', firstName]);
     const both = await history.listAudits({
       modelFingerprint: first.modelFingerprint,
       datasetFingerprint: first.datasetFingerprint,
     });
     expect(both.map((s) => s.id)).toEqual([first.id]);
+
+    // Default names are unique: the same model and test set in the same second gets " (2)".
+    const twice = await audit(modelA, csv);
+    const once = await history.saveAudit(twice);
+    const again = await history.saveAudit(twice);
+    const onceName = (await history.getAudit(once)).summary.name;
+    const stamp = dateTime(twice.document.provenance.createdAt);
+    expect(onceName).toMatch(new RegExp(`^model-a · test\\.csv · ${stamp}( \\(\\d+\\))?$`));
+    const againName = (await history.getAudit(again)).summary.name;
+    expect(againName).toMatch(new RegExp(`^model-a · test\\.csv · ${stamp} \\(\\d+\\)$`));
+    expect(againName).not.toBe(onceName);
+    await history.deleteAudit(again);
+    await history.deleteAudit(once);
 
     await history.renameAudit(other, '  renamed  ');
     expect((await history.getAudit(other)).summary.name).toBe('renamed');
@@ -446,7 +461,7 @@ describe('score-file audits (no model)', () => {
       const [listedB, listedA] = await history.listAudits();
       expect(listedA).toMatchObject({
         id: idA,
-        name: 'logits.npz on logits.npz',
+        name: `logits.npz · logits.npz · ${dateTime(a.document.provenance.createdAt)}`,
         modelName: 'logits.npz',
         modelFingerprint: a.document.scores?.fingerprint,
       });

@@ -6,7 +6,7 @@ import { mapLabelsToClasses, type LabelOccurrence } from './class-mapping.js';
 import { readCsvRecords, type CsvRecord } from './csv-records.js';
 import { scalePixels } from './scaling.js';
 import { encodeThumbnail } from './thumbnail.js';
-import type { Batch, DatasetOptions, OpenedDataset, PixelScaling } from './types.js';
+import type { Batch, DatasetOptions, OpenedDataset, PixelScaling, SampleValue } from './types.js';
 
 /** Label column names recognised without being told, by priority. */
 const LABEL_NAMES = ['label', 'target', 'class', 'y'];
@@ -275,6 +275,20 @@ export async function openCsv(path: string, options: DatasetOptions): Promise<Op
     throw new InputError(path, `has no sample ${excerpt(id)}`);
   }
 
+  /** The row's columns as written: the features, then the label (a long row is cut at 512). */
+  async function values(id: string): Promise<SampleValue[]> {
+    const columns = (layout as CsvLayout).columns;
+    for await (const item of csvRows(path)) {
+      if ('header' in item) continue;
+      const found = item.find((row) => idOf(row) === id);
+      if (!found) continue;
+      return columns
+        .map((column, i) => ({ column, value: found.record.fields[i].trim().slice(0, 200) }))
+        .slice(0, 512);
+    }
+    throw new InputError(path, `has no sample ${excerpt(id)}`);
+  }
+
   return {
     info: {
       path,
@@ -290,5 +304,6 @@ export async function openCsv(path: string, options: DatasetOptions): Promise<Op
     },
     batches,
     thumbnail,
+    values,
   };
 }

@@ -88,4 +88,12 @@ export interface OpenedDataset {
   batches(batchSize: number, signal?: AbortSignal): AsyncGenerator<Batch>;
   /** Decoded thumbnail of one sample for the UI (grayscale or RGB, as PNG bytes), by id. */
   thumbnail(id: string, size?: number): Promise<Uint8Array>;
+  /** A CSV row's columns and values as written (its detail in the UI), by id; CSV test sets only. */
+  values?(id: string): Promise<SampleValue[]>;
+}
+
+/** One column of a test-set row, as written in the file. */
+export interface SampleValue {
+  column: string;
+  value: string;
 }

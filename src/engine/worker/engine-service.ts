@@ -44,6 +44,8 @@ export function createEngineService(
           return session.sortInputs(command.argument.paths);
         case 'thumbnail':
           return session.thumbnail(command.argument);
+        case 'sampleValues':
+          return session.sampleValues(command.argument);
         case 'finetune':
           return session.finetune(command.argument, hooks);
         case 'calibrate':

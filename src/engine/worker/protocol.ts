@@ -4,6 +4,7 @@ import type { EngineBackend } from '../../shared/api';
 import type { CsvPreview, DatasetSummary, ModelSummary } from '../../shared/audit-document';
 import type { AuditProgress, AuditRequest, AuditResult } from '../audit';
 import type { FinetuneProgress, FinetuneRequest, FinetuneResult } from '../finetune/finetune';
+import type { SampleValue } from '../data/types';
 import type { PostHocRequest, PostHocResult } from '../finetune/post-hoc-only';
 import type { SortedInputs } from '../input-kind';
 import type { TestSetRequest } from '../session';
@@ -18,6 +19,8 @@ export interface EngineCalls {
   previewCsv: [TestSetRequest, CsvPreview | null];
   sortInputs: [{ paths: string[] }, SortedInputs];
   thumbnail: [TestSetRequest & { sampleId: string }, Uint8Array | null];
+  /** A CSV row's columns and values; null for other test sets. */
+  sampleValues: [TestSetRequest & { sampleId: string }, SampleValue[] | null];
   finetune: [FinetuneRequest, FinetuneResult];
   /** The post-hoc calibrators alone on an audit's scores (a score file, or a model run). */
   calibrate: [PostHocRequest, PostHocResult];

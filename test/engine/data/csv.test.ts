@@ -54,6 +54,19 @@ describe('CSV test sets', () => {
     expect((await openDataset(byName, features3)).info.countsPerClass).toEqual([0, 1, 0]);
   });
 
+  it("gives a row's columns as written, by id (a mistake's detail)", async () => {
+    const path = await csv('detail.csv', 'id,f1,f2,f3,label\nq1,0.5,1e-3, 7 ,2\nq2,1,1,1,0\n');
+    const ds = await openDataset(path, { ...features3, classNames: null });
+    expect(await ds.values?.('q1')).toEqual([
+      { column: 'id', value: 'q1' },
+      { column: 'f1', value: '0.5' },
+      { column: 'f2', value: '1e-3' },
+      { column: 'f3', value: '7' },
+      { column: 'label', value: '2' },
+    ]);
+    expect((await inputError(ds.values!('q9'))).problem).toMatch(/has no sample "q9"/);
+  });
+
   it('uses integer labels as class indices and an id column as ids', async () => {
     const path = await csv('ids.csv', 'id,f1,f2,f3,label\nq1,0,0,0,2\nq2,1,1,1,0\n');
     const ds = await openDataset(path, { ...features3, classNames: null });

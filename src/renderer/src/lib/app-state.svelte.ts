@@ -8,6 +8,7 @@ import type {
   InputPurpose,
   InputRef,
   ReportPageSize,
+  SavedFinetuneView,
   SortedDrop,
 } from '../../../shared/api';
 import type { CsvPreview, DatasetSummary, ModelSummary } from '../../../shared/audit-document';
@@ -624,6 +625,24 @@ export class AppState {
     } finally {
       this.opening = null;
     }
+  }
+
+  /** A saved fine-tune by its history id (an address like #/finetune/7), with its audit when it has one. */
+  async openFinetuneById(historyId: number): Promise<void> {
+    if (this.opening !== null || this.view === 'running' || this.finetune.busy) return;
+    this.opening = historyId;
+    this.history.error = null;
+    let saved: SavedFinetuneView;
+    try {
+      saved = await this.api.openSavedFinetune(historyId);
+    } catch (error) {
+      this.history.error = errorMessage(error);
+      this.opening = null;
+      this.openHistory();
+      return;
+    }
+    this.opening = null;
+    await this.openFinetuneFromHistory(saved.summary);
   }
 
   /** Back from the fine-tune view to its audit, or to the history it was opened from. */
