@@ -140,7 +140,12 @@ export function completeAudit(
     verdict,
     tests,
     mceBin,
-    debiased: debiasedEceEstimates(metrics, bins, intervals !== null),
+    debiased: debiasedEceEstimates(
+      metrics,
+      bins,
+      intervals !== null,
+      !tests.tests.some((t) => t.significant),
+    ),
     sampleSize,
     smoothEceBandwidth: point.smoothBandwidth,
     sampleCount: n,
