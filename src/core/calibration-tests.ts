@@ -21,7 +21,8 @@ export const MIN_TEST_COUNT = 10;
 /** The rule in one sentence, for the views, the CLI and the docs. */
 export const FLAG_RULE =
   `A bin or class is flagged only when it holds at least ${MIN_TEST_COUNT} predictions, its ` +
-  `gap exceeds the margin, and its exact binomial test of "accuracy = mean confidence" is ` +
+  `gap exceeds the margin (2 points by default), and its test of "accuracy = mean ` +
+  `confidence" (exact binomial for small groups) is ` +
   `significant after a Holm–Bonferroni correction over every bin, class and the overall gap ` +
   `tested (family-wise error ${Math.round(FAMILY_ALPHA * 100)}%).`;
 
