@@ -60,7 +60,12 @@ export {
 } from './bootstrap';
 export { quantileSorted, percentileInterval95 } from './quantile';
 export { smoothTargets, smoothBinaryTarget, optimumLogitGap } from './label-smoothing';
-export { stratifiedSplit, type SplitFractions, type SplitIndices } from './split';
+export {
+  stratifiedSplit,
+  stratifiedSplitSizes,
+  type SplitFractions,
+  type SplitIndices,
+} from './split';
 export { fitTemperature, applyTemperature, MIN_TEMPERATURE, MAX_TEMPERATURE } from './temperature';
 export * from './calibrators';
 export { isotonicFit, isotonicPredict, type IsotonicFit } from './pav';
