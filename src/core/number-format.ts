@@ -19,25 +19,30 @@ export function pluralCount(n: number, one: string, many = `${one}s`): string {
 }
 
 /**
- * x with `digits` decimals, or with as many more (up to 2 significant digits, at most 8
- * decimals) as it takes not to round a nonzero value to 0: 0.00003 at 4 → "0.000030".
+ * Decimals to show x with at least `digits`: more when |x| is below one unit in the last place
+ * (it would round to 0 or to a misleading 1), then one more for a second significant digit; at
+ * most 8. 0.00005 at 4 → 6 ("0.000050"); 0.0004 at 4 → 4.
  */
-export function fixedNonZero(x: number, digits: number): string {
-  if (!Number.isFinite(x)) return 'n/a';
+export function neededDigits(x: number, digits: number): number {
+  if (!Number.isFinite(x) || x === 0 || Math.abs(x) >= 10 ** -digits) return digits;
   let d = digits;
-  let text = Math.abs(x).toFixed(d);
-  while (x !== 0 && Number(text) === 0 && d < 8) {
-    d++;
-    text = Math.abs(x).toFixed(d);
-  }
-  if (x !== 0 && Number(text) !== 0 && d > digits) text = Math.abs(x).toFixed(Math.min(8, d + 1));
-  return text;
+  while (Math.abs(x) < 10 ** -d && d < 8) d++;
+  return Math.min(8, d + 1);
 }
 
-/** A signed value: "+0.0123", "−1.30", "0" never signed. Nonzero values never round to 0. */
-export function signed(x: number, digits: number): string {
+/** |x| with neededDigits(x, digits) decimals: a nonzero value never reads as 0. */
+export function fixedNonZero(x: number, digits: number): string {
   if (!Number.isFinite(x)) return 'n/a';
-  const text = fixedNonZero(x, digits);
+  return Math.abs(x).toFixed(neededDigits(x, digits));
+}
+
+/**
+ * A signed value with exactly `digits` decimals unless `exact` is false (then neededDigits):
+ * "+0.0123", "−1.30"; 0 is never signed.
+ */
+export function signed(x: number, digits: number, exact = false): string {
+  if (!Number.isFinite(x)) return 'n/a';
+  const text = exact ? Math.abs(x).toFixed(digits) : fixedNonZero(x, digits);
   if (Number(text) === 0) return text;
   return `${x > 0 ? '+' : MINUS}${text}`;
 }
@@ -56,7 +61,9 @@ export function signedInterval(
   unit = '',
 ): string {
   if (!Number.isFinite(lo) || !Number.isFinite(hi)) return 'no interval';
-  return `${signed(lo * scale, digits)} to ${signed(hi * scale, digits)}${unit ? ` ${unit}` : ''}`;
+  // Both ends with the same decimals, enough for the smaller one.
+  const d = Math.max(neededDigits(lo * scale, digits), neededDigits(hi * scale, digits));
+  return `${signed(lo * scale, d, true)} to ${signed(hi * scale, d, true)}${unit ? ` ${unit}` : ''}`;
 }
 
 /** "1,000–2,000", or "1,000" when both ends are equal. */

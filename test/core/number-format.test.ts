@@ -26,6 +26,8 @@ describe('number format', () => {
     expect(signed(-0.00004, 2)).toBe('−0.000040');
     expect(signed(0.0123, 4)).toBe('+0.0123');
     expect(signedPoints(-0.00004)).toBe('−0.0040 points');
+    expect(signed(0.0004, 4)).toBe('+0.0004');
+    expect(signedInterval(0.00001, 0.00005, 4)).toBe('+0.000010 to +0.000050');
     expect(fixedNonZero(0.5, 2)).toBe('0.50');
   });
 

@@ -4,7 +4,7 @@
  * a true minus sign, signed differences that never round to a signed zero, plurals, and ranges
  * that do not repeat an equal end.
  */
-import { formatPValue, signed } from '../../../core/number-format';
+import { formatPValue, signed, signedInterval } from '../../../core/number-format';
 
 export const DASH = '—';
 
@@ -32,7 +32,7 @@ export function pointsInterval(
   hi: number | null | undefined,
 ): string {
   if (!isFiniteNumber(lo) || !isFiniteNumber(hi)) return DASH;
-  return `${signed(lo * 100, 1)} to ${signed(hi * 100, 1)} pts`;
+  return signedInterval(lo, hi, 1, 100, 'pts');
 }
 
 /** A p-value: "p < 0.001", "p = 0.012". */

@@ -3,6 +3,7 @@ import type {
   DatasetSummary,
   ModelSummary,
   OutputKind,
+  PixelScaling,
 } from '../../../shared/audit-document';
 import { MODEL_FORMAT_LABELS } from '../../../shared/model-formats';
 import type { VerdictKind } from '../../../core/types';
@@ -63,3 +64,15 @@ export const PHASE_LABELS = {
   inference: 'Running the model',
   metrics: 'Computing metrics and intervals',
 } as const;
+
+/** A pixel scaling in words: "pixels 0 to 1", "pixels −1 to 1", "pixels 0 to 255". */
+export function pixelScalingLabel(scaling: PixelScaling): string {
+  switch (scaling) {
+    case '0-1':
+      return 'pixels 0 to 1';
+    case '-1-1':
+      return 'pixels −1 to 1';
+    case '0-255':
+      return 'pixels 0 to 255';
+  }
+}

@@ -6,7 +6,7 @@ import {
   type FinetuneArmName,
   type FinetuneDocument,
 } from '../../../../shared/finetune-document';
-import { signed } from '../../../../core/number-format';
+import { signed, signedInterval } from '../../../../core/number-format';
 import { DASH, decimal, isFiniteNumber, percent } from '../../lib/format';
 
 /** The arms in the order every table, legend and chart shows them. */
@@ -193,7 +193,8 @@ export function metricInterval(column: MetricColumn, estimate: MetricEstimate | 
 export function deltaInterval(column: MetricColumn, estimate: MetricEstimate | undefined): string {
   const [lo, hi] = estimate?.ci95 ?? [NaN, NaN];
   if (!isFiniteNumber(lo) || !isFiniteNumber(hi)) return 'no interval';
-  return `${signedBare(column, lo)} to ${signedBare(column, hi)}${column.kind === 'percent' ? ' pts' : ''}`;
+  const scale = column.kind === 'percent' ? 100 : 1;
+  return signedInterval(lo, hi, column.digits, scale, column.kind === 'percent' ? 'pts' : '');
 }
 
 /** What a difference's interval says, in words: "better", "worse", "no clear change" or ''. */
