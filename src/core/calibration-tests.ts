@@ -1,12 +1,13 @@
 import { equalWidthBinIndex } from './binning';
 import {
   addToMoments,
+  binomialCdf,
   calibrationPValue,
   emptyMoments,
   holmAdjust,
   type GroupMoments,
 } from './significance';
-import type { CalibrationTest, CalibrationTestFamily } from './types';
+import type { CalibrationTest, CalibrationTestFamily, ReliabilityBin } from './types';
 
 /** Family-wise error rate of the audit's flags and verdict. */
 export const FAMILY_ALPHA = 0.05;
@@ -88,4 +89,35 @@ export function findTest(
   index: number,
 ): CalibrationTest | undefined {
   return family?.tests.find((t) => t.kind === kind && t.index === index);
+}
+
+/**
+ * Which of the bins a view shows (any binning, equal-width or equal-mass) are significantly
+ * overconfident by the same rule, with the family made of those bins alone: at least
+ * MIN_TEST_COUNT samples, gap above `margin`, and the exact two-sided Binomial(n, mean
+ * confidence) test significant after Holm over the tested bins. For a view that re-bins the data
+ * the audit's own family does not apply; this keeps its markers under the same 5% control.
+ */
+export function significantBins(
+  bins: readonly ReliabilityBin[],
+  margin: number,
+  alpha = FAMILY_ALPHA,
+): boolean[] {
+  const tested: number[] = [];
+  const pValues: number[] = [];
+  bins.forEach((bin, i) => {
+    if (bin.count < MIN_TEST_COUNT || bin.accuracy === null || bin.confidence === null) return;
+    const k = Math.round(bin.accuracy * bin.count);
+    const lower = binomialCdf(k, bin.count, bin.confidence);
+    const upper = 1 - binomialCdf(k - 1, bin.count, bin.confidence);
+    tested.push(i);
+    pValues.push(Math.min(1, 2 * Math.min(lower, upper)));
+  });
+  const adjusted = holmAdjust(pValues);
+  const flagged = bins.map(() => false);
+  tested.forEach((i, j) => {
+    const gap = bins[i].gap;
+    flagged[i] = adjusted[j] <= alpha && gap !== null && gap > margin;
+  });
+  return flagged;
 }

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { calibrationTests, FAMILY_ALPHA, MIN_TEST_COUNT } from '../../src/core/calibration-tests';
+import {
+  calibrationTests,
+  FAMILY_ALPHA,
+  MIN_TEST_COUNT,
+  significantBins,
+} from '../../src/core/calibration-tests';
 import { Rng } from '../../src/core/random';
 import { reliabilityBins } from '../../src/core/binning';
 import {
@@ -297,5 +302,18 @@ describe('calibrationTests', () => {
     expect(bin.pValue).toBeLessThan(0.05);
     expect(bin.adjustedPValue).toBeGreaterThan(bin.pValue);
     expect(family.tests.map((t) => t.kind)).toEqual(['overall', 'bin', 'bin']);
+  });
+});
+
+describe('significantBins (the reliability view at any binning)', () => {
+  it('marks only well-filled, significantly overconfident bins, Holm-corrected over the view', () => {
+    const confidence = [...Array(300).fill(0.99), 0.9, ...Array(60).fill(0.75)];
+    // The lone 0.9 is wrong; the 60 at 0.75 are 30 right (50%: significantly overconfident).
+    const correct = [...Array(300).fill(1), 0, ...Array(30).fill(1), ...Array(30).fill(0)];
+    const bins = reliabilityBins(confidence, correct, 15);
+    const marked = significantBins(bins, 0.02);
+    expect(marked[13]).toBe(false); // one sample
+    expect(marked[11]).toBe(true);
+    expect(marked.filter(Boolean)).toHaveLength(1);
   });
 });

@@ -31,6 +31,11 @@ describe('statistical honesty in the views (Chromium)', () => {
     await page.getByTestId('verdict').waitFor({ timeout: 60_000 });
 
     expect(await page.getByTestId('flagged-bin').count()).toBe(0);
+    // Nor does the reliability diagram mark it, at the audit's binning or any other.
+    expect(await page.locator('[data-testid=reliability-diagram] path.flag').count()).toBe(0);
+    await page.getByTestId('bin-count-10').click();
+    expect(await page.locator('[data-testid=reliability-diagram] path.flag').count()).toBe(0);
+    await page.getByTestId('bin-count-15').click();
     const flags = (await page.getByTestId('flags').textContent()) ?? '';
     expect(flags).toMatch(/No equal-width bin is significantly overconfident/);
     expect(await page.getByTestId('flag-rule').textContent()).toMatch(
