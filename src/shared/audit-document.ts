@@ -102,7 +102,14 @@ export interface NamedPerClassStats extends PerClassStats {
  */
 export interface AuditDocument extends Omit<
   CalibrationReport,
-  'flags' | 'perClass' | 'corp' | 'referenceMetrics' | 'tests' | 'mceBin' | 'debiased' | 'sampleSize'
+  | 'flags'
+  | 'perClass'
+  | 'corp'
+  | 'referenceMetrics'
+  | 'tests'
+  | 'mceBin'
+  | 'debiased'
+  | 'sampleSize'
 > {
   /** The Holm-corrected calibration tests; absent in audits saved before them. */
   tests?: CalibrationReport['tests'];
