@@ -24,7 +24,11 @@ export interface AuditOptions {
   confidenceThreshold: number;
   /** A bin is flagged when its mean confidence exceeds its accuracy by more than this; default 0.02. */
   binGapMargin: number;
-  /** A class is flagged when its classwise-ECE term is at least this multiple of the average term; default 2. */
+  /**
+   * Formerly: a class was flagged when its classwise-ECE term was at least this multiple of the
+   * average term (default 2). No longer used: classes are flagged by their Holm-corrected
+   * calibration test (calibration-tests.ts). Kept so that callers and saved settings still type.
+   */
   classGapRatio: number;
   /** At most this many flagged samples are listed (the total is always reported); default 500. */
   maxFlaggedSamples: number;

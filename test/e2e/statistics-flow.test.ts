@@ -16,12 +16,13 @@ afterAll(async () => {
 });
 
 describe('statistical honesty in the views (Chromium)', () => {
-  it('does not flag a 1-sample bin, states the rule, and names a small class', async () => {
+  it('does not flag a 1-sample bin, states the rule, and names a small and an empty class', async () => {
     // 300 predictions at 0.99 with 3 wrong (calibrated), and one wrong prediction at 0.9 alone in
     // its bin. The old rule flagged that bin (gap 90 points, Wilson upper end 79% < 90%).
-    const rows = ['id,p_0,p_1,label'];
-    for (let i = 0; i < 300; i++) rows.push(`s${i},0.99,0.01,${i % 100 === 0 ? 1 : 0}`);
-    rows.push('lone,0.9,0.1,1');
+    // A third class never occurs in the labels.
+    const rows = ['id,p_0,p_1,p_2,label'];
+    for (let i = 0; i < 300; i++) rows.push(`s${i},0.99,0.005,0.005,${i % 100 === 0 ? 1 : 0}`);
+    rows.push('lone,0.9,0.05,0.05,1');
     const dir = await tempDir();
     await writeFile(path.join(dir, 'one-sample-bin.csv'), `${rows.join('\n')}\n`);
 
@@ -45,6 +46,18 @@ describe('statistical honesty in the views (Chromium)', () => {
     // Class 1 has 4 test samples: a caution names it.
     expect(await page.getByTestId('verdict-notes').textContent()).toMatch(
       /Class 1 has fewer than 10 test samples/,
+    );
+    // Class 2 has no test samples: named in the verdict's notes and the per-class table, with
+    // what its numbers mean.
+    expect(await page.getByTestId('verdict-notes').textContent()).toMatch(
+      /No test samples of class 2: its recall cannot be measured/,
+    );
+    expect(await page.getByTestId('empty-classes').textContent()).toMatch(
+      /no test samples of 2: recall cannot be\s+measured/,
+    );
+    // Class 1's large gap (0% recall on 4 samples) is said, with why it is not flagged.
+    expect(await page.getByTestId('largest-gap').textContent()).toMatch(
+      /largest gap 1\s+\+\d+\.\d pts \(0\.0% recall on 4 samples\), not flagged/,
     );
     // The MCE is the lone bin's: shown with its count and own interval, not a bootstrap interval.
     expect(await page.getByTestId('mce-bin').textContent()).toMatch(/1 sample, accuracy 0\.0%/);
