@@ -1,5 +1,6 @@
 import { FLAG_RULE } from '../core/calibration-tests';
 import { pluralCount } from '../core/number-format';
+import { perClassSummary } from '../core/per-class';
 import { smallSampleNote } from '../core/sample-size';
 import type { MetricName } from '../core/types';
 import type { AuditDocument } from '../shared/audit-document';
@@ -52,7 +53,9 @@ export function formatSummary(document: AuditDocument): string {
     if (debiased) {
       lines.push(
         `${'  debiased'.padEnd(labelWidth)}  ${percent(debiased.value).padStart(8)}  ` +
-          `${percent(debiased.ci95[0])} – ${percent(debiased.ci95[1])} (bias-corrected)`,
+          (document.bootstrapResamples > 0
+            ? `${percent(debiased.ci95[0])} – ${percent(debiased.ci95[1])} (bias-corrected)`
+            : 'no resampling'),
       );
     }
   }
@@ -73,6 +76,8 @@ export function formatSummary(document: AuditDocument): string {
       (flags.classes.length ? ` (${flags.classes.map((c) => c.className).join(', ')})` : ''),
   );
   if (document.tests) lines.push(wrap(`Rule      ${FLAG_RULE}`, 'Rule      '.length));
+  const className = (k: number) => document.perClass[k]?.className ?? String(k);
+  lines.push(wrap(`Classes   ${perClassSummary(document.perClass, flags.classes, className)}`, 10));
   for (const note of document.verdict.notes ?? []) lines.push(wrap(`Caution   ${note}`, 10));
   const { skipped } = document;
   if (skipped.length > 0) {

@@ -56,7 +56,7 @@ describe('statistical honesty in the views (Chromium)', () => {
       /no test samples of 2: recall cannot be\s+measured/,
     );
     // Class 1's large gap (0% recall on 4 samples) is said, with why it is not flagged.
-    const largest = ((await page.getByTestId('largest-gap').textContent()) ?? '').replace(
+    const largest = ((await page.getByTestId('per-class-summary').textContent()) ?? '').replace(
       /\s+/g,
       ' ',
     );
