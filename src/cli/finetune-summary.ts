@@ -1,3 +1,5 @@
+import { groupThousands, pluralCount, signed, signedInterval } from '../core/number-format';
+import { SMALL_SAMPLE, smallSampleNote } from '../core/sample-size';
 import type { MetricEstimate, MetricName } from '../core/types';
 import {
   armNamesOf,
@@ -22,18 +24,18 @@ export function formatFinetuneSummary(document: FinetuneDocument): string {
   const { settings, split, provenance, model, arms } = document;
   const lines = [
     `Model       ${model.name} (${model.format}, ${model.numClasses} classes, output: ${model.output})`,
-    `Data        ${document.dataset.path} (${document.dataset.format}, ${document.dataset.sampleCount} samples)`,
+    `Data        ${document.dataset.path} (${document.dataset.format}, ${pluralCount(document.dataset.sampleCount, 'sample')})`,
   ];
   if (document.trainDataset) {
     lines.push(
-      `Train data  ${document.trainDataset.path} (${document.trainDataset.format}, ${document.trainDataset.sampleCount} samples)`,
+      `Train data  ${document.trainDataset.path} (${document.trainDataset.format}, ${pluralCount(document.trainDataset.sampleCount, 'sample')})`,
     );
   }
   lines.push(
-    `Split       fine-tune ${split.finetune.size}${split.source === 'separate' ? ' (separate set)' : ''}, ` +
-      `calibration ${split.calibration.size}, evaluation ${split.evaluation.size} (stratified, seed ${settings.seed})`,
-    `Fine-tune   layers ${settings.layers} (${settings.trainableLayers.join(', ')}; ${settings.trainableParameters} weights), ` +
-      `${settings.epochs} epochs, batch ${settings.batchSize}, Adam ${settings.learningRate}, backend ${provenance.backend}`,
+    `Split       fine-tune ${groupThousands(split.finetune.size)}${split.source === 'separate' ? ' (separate set)' : ''}, ` +
+      `calibration ${groupThousands(split.calibration.size)}, evaluation ${groupThousands(split.evaluation.size)} (stratified, seed ${settings.seed})`,
+    `Fine-tune   layers ${settings.layers} (${settings.trainableLayers.join(', ')}; ${pluralCount(settings.trainableParameters, 'weight')}), ` +
+      `${pluralCount(settings.epochs, 'epoch')}, batch ${settings.batchSize}, Adam ${settings.learningRate}, backend ${provenance.backend}`,
   );
   if (settings.frozenBatchNormLayers.length > 0) {
     lines.push(
@@ -48,14 +50,17 @@ export function formatFinetuneSummary(document: FinetuneDocument): string {
         ? `; optimum logit gap log((1 - a + a/K)/(a/K)) = ${gap.toFixed(3)}`
         : ''),
     '',
-    `Evaluation part (${split.evaluation.size} samples)`,
+    `Evaluation part (${pluralCount(split.evaluation.size, 'sample')})` +
+      (split.evaluation.size < SMALL_SAMPLE
+        ? ` — caution: under ${SMALL_SAMPLE} samples, every number below is uncertain`
+        : ''),
   );
 
   const armLabel = (name: FinetuneArmName): string => {
     const arm = arms[name]!;
     if (name === 'control') return 'control (α = 0)';
     if (name === 'smoothed') return `smoothed (α = ${arm.alpha})`;
-    return postHocLabel(name, arm);
+    return postHocLabel(name, arm, split.calibration.size);
   };
   lines.push(...armTables(arms, document.deltas, armLabel));
   const width = Math.max(...COLUMNS.map((c) => c.label.length)) + 2;
@@ -90,8 +95,11 @@ export function formatFinetuneSummary(document: FinetuneDocument): string {
   return lines.join('\n');
 }
 
-function postHocLabel(name: FinetuneArmName, arm: FinetuneArm): string {
-  if (name === 'temperature') return `temperature (T = ${(arm.temperature ?? NaN).toFixed(3)})`;
+function postHocLabel(name: FinetuneArmName, arm: FinetuneArm, calibrationSize: number): string {
+  if (name === 'temperature') {
+    const small = smallSampleNote(calibrationSize);
+    return `temperature (T = ${(arm.temperature ?? NaN).toFixed(3)}${small ? `, ${small}` : ''})`;
+  }
   if (name === 'original') return 'original';
   return arm.calibrator?.name ?? name;
 }
@@ -118,7 +126,11 @@ function armTables(
     );
   }
 
-  lines.push('', 'Change from the original (95% paired bootstrap interval; percentages in points)');
+  lines.push(
+    '',
+    'Change from the original (95% paired bootstrap interval; percentages in points;',
+    '"no clear change" where the interval includes 0)',
+  );
   const cells = COMPARED.map((name) => COLUMNS.map((c) => delta(deltas[name]![c.name], c.percent)));
   const cellWidth = Math.max(...cells.flat().map((cell) => cell.length), 12) + 3;
   lines.push(
@@ -145,17 +157,22 @@ export function formatPostHocSummary(document: PostHocDocument): string {
   const lines = [
     'Post-hoc calibrators (no fine-tune)',
     source,
-    `Data        ${document.dataset.path} (${document.dataset.sampleCount} samples, ${document.provenance.classNames.length} classes)`,
-    `Split       calibration ${split.calibration.size}, evaluation ${split.evaluation.size} (stratified, seed ${settings.seed}); fitted on ${settings.input}`,
+    `Data        ${document.dataset.path} (${pluralCount(document.dataset.sampleCount, 'sample')}, ${pluralCount(document.provenance.classNames.length, 'class', 'classes')})`,
+    `Split       calibration ${groupThousands(split.calibration.size)}, evaluation ${groupThousands(split.evaluation.size)} (stratified, seed ${settings.seed}); fitted on ${settings.input}`,
     `Why         ${document.finetuneNotOffered}`,
     '',
-    `Evaluation part (${split.evaluation.size} samples)`,
+    `Evaluation part (${pluralCount(split.evaluation.size, 'sample')})`,
   ];
   lines.push(
     ...armTables(
       arms as Partial<Record<FinetuneArmName, FinetuneArm>>,
       document.deltas as Partial<Record<ComparedArmName, Record<MetricName, MetricEstimate>>>,
-      (name) => postHocLabel(name, (arms as Partial<Record<FinetuneArmName, FinetuneArm>>)[name]!),
+      (name) =>
+        postHocLabel(
+          name,
+          (arms as Partial<Record<FinetuneArmName, FinetuneArm>>)[name]!,
+          split.calibration.size,
+        ),
     ),
   );
   lines.push('', ...document.tradeOffs.map((line) => `- ${line}`));
@@ -177,11 +194,12 @@ function value(x: number, percent: boolean): string {
   return percent ? `${(x * 100).toFixed(2)}%` : x.toFixed(4);
 }
 
+/** "−1.30 (−2.10 to −0.50)", or "no clear change: +0.05 (−0.20 to +0.30)" when it includes 0. */
 function delta(estimate: MetricEstimate, percent: boolean): string {
   const scale = percent ? 100 : 1;
   const digits = percent ? 2 : 4;
-  const f = (x: number) =>
-    Number.isFinite(x) ? `${x > 0 ? '+' : ''}${(x * scale).toFixed(digits)}` : 'n/a';
   const [lo, hi] = estimate.ci95;
-  return `${f(estimate.value)} [${f(lo)}, ${f(hi)}]`;
+  const text = `${signed(estimate.value * scale, digits)} (${signedInterval(lo, hi, digits, scale)})`;
+  const unclear = Number.isFinite(lo) && Number.isFinite(hi) && lo <= 0 && hi >= 0;
+  return unclear && estimate.value !== 0 ? `no clear change: ${text}` : text;
 }

@@ -14,6 +14,7 @@ import {
 } from '../storage';
 import { EXIT, reportFailure } from './failure';
 import type { HistoryArgs } from './history-args';
+import { signed, signedInterval } from '../core/number-format';
 import { METRIC_ROWS, decimal, formatSummary, percent } from './summary';
 
 /**
@@ -105,9 +106,24 @@ export async function runHistoryCommand(args: HistoryArgs): Promise<number> {
             const rows = METRIC_ROWS.map((row) => {
               const delta = comparison.deltas[row.name];
               const format = row.percent ? signedPercent : signedDecimal;
-              return [row.label, format(delta.value), interval(delta, format)];
+              // The MCE is one bin's error: its bootstrap interval cannot be trusted (see each
+              // audit's MCE bin).
+              if (row.name === 'mce') return [row.label, format(delta.value), 'no interval', ''];
+              const [lo, hi] = delta.ci95;
+              const unclear =
+                Number.isFinite(lo) &&
+                Number.isFinite(hi) &&
+                lo <= 0 &&
+                hi >= 0 &&
+                delta.value !== 0;
+              return [
+                row.label,
+                format(delta.value),
+                interval(delta, row.percent),
+                unclear ? 'no clear change' : '',
+              ];
             });
-            lines.push(table(['Metric', 'B − A', '95% interval'], rows, [1]));
+            lines.push(table(['Metric', 'B − A', '95% interval', ''], rows, [1]));
             process.stdout.write(lines.join('\n'));
             if (args.jsonFile) {
               await writeFile(
@@ -134,9 +150,9 @@ export async function runHistoryCommand(args: HistoryArgs): Promise<number> {
               String(p.id),
               p.created,
               p.testSetName,
-              `${percent(p.accuracy.value)} (${interval(p.accuracy, percent)})`,
-              `${percent(p.ece.value)} (${interval(p.ece, percent)})`,
-              `${decimal(p.nll.value)} (${interval(p.nll, decimal)})`,
+              `${percent(p.accuracy.value)} (${valueInterval(p.accuracy, percent)})`,
+              `${percent(p.ece.value)} (${valueInterval(p.ece, percent)})`,
+              `${decimal(p.nll.value)} (${valueInterval(p.nll, decimal)})`,
             ]);
             process.stdout.write(
               table(['ID', 'Created', 'Test set', 'Accuracy', 'ECE', 'NLL'], rows, [0]),
@@ -239,16 +255,24 @@ async function expand(
   return matches[0] ?? prefix;
 }
 
-function interval(estimate: MetricEstimate, format: (x: number) => string): string {
+function valueInterval(estimate: MetricEstimate, format: (x: number) => string): string {
   return `${format(estimate.ci95[0])} – ${format(estimate.ci95[1])}`;
 }
 
+/** A difference's interval in the one signed style: "−1.02% to +1.81%". */
+function interval(estimate: MetricEstimate, asPercent: boolean): string {
+  const [lo, hi] = estimate.ci95;
+  return asPercent
+    ? signedInterval(lo, hi, 2, 100, '').replace(/(\d)( to |$)/g, '$1%$2')
+    : signedInterval(lo, hi, 4);
+}
+
 function signedPercent(x: number): string {
-  return Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${percent(x)}` : 'n/a';
+  return Number.isFinite(x) ? `${signed(x * 100, 2)}%` : 'n/a';
 }
 
 function signedDecimal(x: number): string {
-  return Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${decimal(x)}` : 'n/a';
+  return Number.isFinite(x) ? signed(x, 4) : 'n/a';
 }
 
 /** A plain-text table; the columns listed in `right` are right-aligned. */

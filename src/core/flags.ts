@@ -1,4 +1,6 @@
+import { findTest } from './calibration-tests';
 import type {
+  CalibrationTestFamily,
   FlaggedBin,
   FlaggedClass,
   FlaggedSample,
@@ -33,51 +35,73 @@ export function flagConfidentErrors(
 }
 
 /**
- * Equal-width bins whose mean confidence exceeds their accuracy by more than `margin` while
- * the accuracy's Wilson 95% interval lies entirely below the mean confidence.
+ * Equal-width bins that are significantly overconfident: the bin holds at least
+ * MIN_TEST_COUNT samples (it was tested), its mean confidence exceeds its accuracy by more than
+ * `margin`, and its calibration test is significant after the Holm correction over the whole
+ * family (calibration-tests.ts). A bin of one sample is never flagged.
  */
-export function flagOverconfidentBins(bins: ReliabilityBin[], margin: number): FlaggedBin[] {
+export function flagOverconfidentBins(
+  bins: ReliabilityBin[],
+  margin: number,
+  family: CalibrationTestFamily,
+): FlaggedBin[] {
   const flagged: FlaggedBin[] = [];
   bins.forEach((bin, binIndex) => {
     if (bin.count === 0 || bin.accuracy === null || bin.confidence === null) return;
     if (bin.gap === null || bin.accuracyInterval === null) return;
-    if (bin.gap > margin && bin.accuracyInterval[1] < bin.confidence) {
-      flagged.push({
-        binIndex,
-        lower: bin.lower,
-        upper: bin.upper,
-        count: bin.count,
-        accuracy: bin.accuracy,
-        confidence: bin.confidence,
-        gap: bin.gap,
-        accuracyInterval: bin.accuracyInterval,
-      });
-    }
+    const test = findTest(family, 'bin', binIndex);
+    if (!test?.significant || !(bin.gap > margin)) return;
+    flagged.push({
+      binIndex,
+      lower: bin.lower,
+      upper: bin.upper,
+      count: bin.count,
+      accuracy: bin.accuracy,
+      confidence: bin.confidence,
+      gap: bin.gap,
+      accuracyInterval: bin.accuracyInterval,
+      pValue: test.pValue,
+      adjustedPValue: test.adjustedPValue,
+    });
   });
   return flagged;
 }
 
 /**
- * Classes whose classwise-ECE term is at least `ratio` times the average term and at least
- * margin / K: a term is roughly the class's share of the samples (about 1/K) times its
- * calibration gap, so this asks for a gap of about `margin` on the class's own scale.
- * Most standing-out first. Never flags anything with one class.
+ * Classes whose predictions are significantly overconfident: predicted at least MIN_TEST_COUNT
+ * times, mean confidence of those predictions above their precision by more than `margin`, and
+ * the class's calibration test significant after the Holm correction over the family. Most
+ * overconfident first. `ratio` is the class's classwise-ECE term over the average term (0 when
+ * the average is 0), kept as context. Never flags anything with one class.
  */
 export function flagClasses(
   perClass: PerClassStats[],
   averageTerm: number,
-  ratio: number,
   margin: number,
+  family: CalibrationTestFamily,
 ): FlaggedClass[] {
   const K = perClass.length;
-  if (K < 2 || !(averageTerm > 0)) return [];
-  return perClass
-    .filter((c) => c.classwiseEce >= ratio * averageTerm && c.classwiseEce >= margin / K)
-    .map((c) => ({
+  if (K < 2) return [];
+  const flagged: FlaggedClass[] = [];
+  for (const c of perClass) {
+    const test = findTest(family, 'class', c.classIndex);
+    if (!test?.significant || !(test.gap > margin)) continue;
+    flagged.push({
       classIndex: c.classIndex,
       classwiseEce: c.classwiseEce,
-      ratio: c.classwiseEce / averageTerm,
+      ratio: averageTerm > 0 ? c.classwiseEce / averageTerm : 0,
       overconfidenceGap: c.overconfidenceGap,
-    }))
-    .sort((a, b) => b.ratio - a.ratio || a.classIndex - b.classIndex);
+      predicted: {
+        count: test.count,
+        accuracy: test.accuracy,
+        confidence: test.confidence,
+        gap: test.gap,
+      },
+      pValue: test.pValue,
+      adjustedPValue: test.adjustedPValue,
+    });
+  }
+  return flagged.sort(
+    (a, b) => (b.predicted?.gap ?? 0) - (a.predicted?.gap ?? 0) || a.classIndex - b.classIndex,
+  );
 }

@@ -1,6 +1,13 @@
 export * from './types';
 export { DEFAULT_AUDIT_OPTIONS, resolveAuditOptions } from './options';
-export { auditPredictions, prepareAudit, completeAudit, type PreparedAudit } from './report';
+export {
+  auditPredictions,
+  prepareAudit,
+  completeAudit,
+  judgeCalibration,
+  maxErrorBin,
+  type PreparedAudit,
+} from './report';
 export { Rng } from './random';
 export {
   validatePredictions,
@@ -53,7 +60,12 @@ export {
 } from './bootstrap';
 export { quantileSorted, percentileInterval95 } from './quantile';
 export { smoothTargets, smoothBinaryTarget, optimumLogitGap } from './label-smoothing';
-export { stratifiedSplit, type SplitFractions, type SplitIndices } from './split';
+export {
+  stratifiedSplit,
+  stratifiedSplitSizes,
+  type SplitFractions,
+  type SplitIndices,
+} from './split';
 export { fitTemperature, applyTemperature, MIN_TEMPERATURE, MAX_TEMPERATURE } from './temperature';
 export * from './calibrators';
 export { isotonicFit, isotonicPredict, type IsotonicFit } from './pav';
@@ -64,3 +76,33 @@ export {
   type CorpOptions,
 } from './corp';
 export { relplotSmoothEce, relplotSmoothEceAt, netcalAce } from './reference-metrics';
+export {
+  calibrationTests,
+  findTest,
+  FAMILY_ALPHA,
+  MIN_TEST_COUNT,
+  FLAG_RULE,
+} from './calibration-tests';
+export {
+  binomialCdf,
+  calibrationPValue,
+  holmAdjust,
+  normalCdf,
+  regularizedBeta,
+  type GroupMoments,
+} from './significance';
+export {
+  debiasedEce,
+  debiasedEceEstimates,
+  basicBootstrapInterval,
+  expectedAbsNormal,
+  BINNED_ECE_METRICS,
+} from './ece-bias';
+export {
+  sampleSizeCaution,
+  sampleSizeNotes,
+  smallSampleNote,
+  SMALL_SAMPLE,
+  SMALL_CLASS,
+  type SampleSizeCaution,
+} from './sample-size';

@@ -20,10 +20,21 @@ import {
   type CalibrationReport,
   type IntervalMethod,
   type MetricEstimate,
+  type MceBin,
   type MetricName,
+  type CalibrationTestFamily,
+  type FlaggedBin,
+  type FlaggedClass,
+  type PerClassStats,
   type Predictions,
+  type ReliabilityBin,
+  type Verdict,
 } from './types';
+import type { SampleSizeCaution } from './sample-size';
 import { calibrationVerdict } from './verdict';
+import { calibrationTests } from './calibration-tests';
+import { debiasedEceEstimates } from './ece-bias';
+import { sampleSizeCaution, sampleSizeNotes } from './sample-size';
 
 const HISTOGRAM_BINS = 20;
 const RISK_COVERAGE_POINTS = 200;
@@ -110,6 +121,21 @@ export function completeAudit(
   const correct = point.correct;
   const bins = reliabilityBins(confidence, correct, opts.bins, 'equal-width');
   const perClass = perClassStats(labels, prediction, confidence, K, point.classwisePerClass);
+  const mceBin = maxErrorBin(bins);
+  // The MCE's bootstrap interval is not reported: see CalibrationReport.mceBin.
+  metrics.mce = { value: metrics.mce.value, ci95: [NaN, NaN] };
+  const judged = judgeCalibration({
+    confidence,
+    correct,
+    prediction,
+    numClasses: K,
+    bins,
+    perClass,
+    metrics,
+    binGapMargin: opts.binGapMargin,
+    hasIntervals: intervals !== null,
+  });
+  const { tests, verdict, sampleSize } = judged;
   const errors = flagConfidentErrors(
     confidence,
     correct,
@@ -137,23 +163,19 @@ export function completeAudit(
       confidenceThreshold: opts.confidenceThreshold,
       samples: errors.samples,
       samplesTotal: errors.total,
-      bins: flagOverconfidentBins(bins, opts.binGapMargin),
-      classes: flagClasses(
-        perClass,
-        metrics.classwiseEce.value,
-        opts.classGapRatio,
-        opts.binGapMargin,
-      ),
+      bins: judged.flaggedBins,
+      classes: judged.flaggedClasses,
     },
-    verdict: calibrationVerdict({
-      ece: metrics.ece,
-      overconfidenceGap: metrics.overconfidenceGap,
-      averageConfidence: metrics.averageConfidence,
-      accuracy: metrics.accuracy,
+    verdict,
+    tests,
+    mceBin,
+    debiased: debiasedEceEstimates(
+      metrics,
       bins,
-      binGapMargin: opts.binGapMargin,
-      hasIntervals: intervals !== null,
-    }),
+      intervals !== null,
+      !tests.tests.some((t) => t.significant),
+    ),
+    sampleSize,
     smoothEceBandwidth: point.smoothBandwidth,
     sampleCount: n,
     numClasses: K,
@@ -188,4 +210,74 @@ function corp(prepared: PreparedAudit): CalibrationReport['corp'] {
     correct[j] = point.correct[point.order[j]];
   }
   return corpReliability(confidence, correct, { resamples: 0, seed: options.seed });
+}
+
+export interface JudgeInputs {
+  confidence: ArrayLike<number>;
+  correct: ArrayLike<number>;
+  prediction: ArrayLike<number>;
+  numClasses: number;
+  /** Equal-width reliability bins. */
+  bins: ReliabilityBin[];
+  perClass: PerClassStats[];
+  /** Needs ece, overconfidenceGap, averageConfidence, accuracy and classwiseEce. */
+  metrics: Pick<
+    Record<MetricName, MetricEstimate>,
+    'ece' | 'overconfidenceGap' | 'averageConfidence' | 'accuracy' | 'classwiseEce'
+  >;
+  binGapMargin: number;
+  hasIntervals: boolean;
+}
+
+/**
+ * Everything the audit says about whether to worry: the Holm-corrected family of calibration
+ * tests, the flagged bins and classes, the verdict (with its sample-size notes, classes named
+ * by index) and the sample-size caution. One function, so that the false-alarm test runs the
+ * very rule the app shows.
+ */
+export function judgeCalibration(inputs: JudgeInputs): {
+  tests: CalibrationTestFamily;
+  flaggedBins: FlaggedBin[];
+  flaggedClasses: FlaggedClass[];
+  verdict: Verdict;
+  sampleSize: SampleSizeCaution;
+} {
+  const { bins, perClass, metrics, binGapMargin } = inputs;
+  const tests = calibrationTests(
+    inputs.confidence,
+    inputs.correct,
+    inputs.prediction,
+    inputs.numClasses,
+    bins.length,
+  );
+  const sampleSize = sampleSizeCaution(perClass.map((c) => c.count));
+  const verdict = calibrationVerdict({
+    ece: metrics.ece,
+    overconfidenceGap: metrics.overconfidenceGap,
+    averageConfidence: metrics.averageConfidence,
+    accuracy: metrics.accuracy,
+    bins,
+    binGapMargin,
+    hasIntervals: inputs.hasIntervals,
+    tests,
+  });
+  const notes = sampleSizeNotes(sampleSize, (k) => String(k));
+  if (notes.length > 0) verdict.notes = notes;
+  return {
+    tests,
+    flaggedBins: flagOverconfidentBins(bins, binGapMargin, tests),
+    flaggedClasses: flagClasses(perClass, metrics.classwiseEce.value, binGapMargin, tests),
+    verdict,
+    sampleSize,
+  };
+}
+
+/** The non-empty bin with the largest |confidence − accuracy| (first on ties); null if none. */
+export function maxErrorBin(bins: readonly ReliabilityBin[]): MceBin | null {
+  let best: MceBin | null = null;
+  bins.forEach((bin, binIndex) => {
+    if (bin.count === 0 || bin.gap === null) return;
+    if (best === null || Math.abs(bin.gap) > Math.abs(best.gap ?? 0)) best = { ...bin, binIndex };
+  });
+  return best;
 }

@@ -1,4 +1,5 @@
 import type { CorpReliability } from './corp';
+import type { SampleSizeCaution } from './sample-size';
 
 /** A classifier's outputs on a labelled test set. */
 export interface Predictions {
@@ -23,7 +24,11 @@ export interface AuditOptions {
   confidenceThreshold: number;
   /** A bin is flagged when its mean confidence exceeds its accuracy by more than this; default 0.02. */
   binGapMargin: number;
-  /** A class is flagged when its classwise-ECE term is at least this multiple of the average term; default 2. */
+  /**
+   * Formerly: a class was flagged when its classwise-ECE term was at least this multiple of the
+   * average term (default 2). No longer used: classes are flagged by their Holm-corrected
+   * calibration test (calibration-tests.ts). Kept so that callers and saved settings still type.
+   */
   classGapRatio: number;
   /** At most this many flagged samples are listed (the total is always reported); default 500. */
   maxFlaggedSamples: number;
@@ -139,6 +144,10 @@ export interface FlaggedBin {
   gap: number;
   /** Wilson 95% interval of the accuracy; its upper end is below the mean confidence. */
   accuracyInterval: [number, number];
+  /** Two-sided p-value of the bin's calibration test (absent in audits saved before it). */
+  pValue?: number;
+  /** Holm-adjusted p-value over the whole family of tests; flagged when ≤ the family's alpha. */
+  adjustedPValue?: number;
 }
 
 /** A class whose classwise-ECE term stands out from the model's average. */
@@ -150,6 +159,42 @@ export interface FlaggedClass {
   ratio: number;
   /** Mean confidence minus recall on this class's samples; null when it has none. */
   overconfidenceGap: number | null;
+  /**
+   * The predictions of this class (what the flag is about, absent in audits saved before it):
+   * how many, the share right (precision), their mean confidence and the gap between them.
+   */
+  predicted?: { count: number; accuracy: number; confidence: number; gap: number };
+  pValue?: number;
+  adjustedPValue?: number;
+}
+
+/** One calibration test of a family (see calibration-tests.ts). */
+export interface CalibrationTest {
+  /** The overall gap, one equal-width bin, or the predictions of one class. */
+  kind: 'overall' | 'bin' | 'class';
+  /** Bin or class index (0 for the overall test). */
+  index: number;
+  count: number;
+  accuracy: number;
+  confidence: number;
+  /** confidence − accuracy. */
+  gap: number;
+  /** Two-sided p-value of "accuracy = mean confidence". */
+  pValue: number;
+  /** Holm–Bonferroni adjusted p-value over the family. */
+  adjustedPValue: number;
+  /** adjustedPValue ≤ alpha. */
+  significant: boolean;
+}
+
+/** Every calibration test of one audit, corrected together. */
+export interface CalibrationTestFamily {
+  /** Family-wise error rate. */
+  alpha: number;
+  /** Bins and classes with fewer predictions are not tested. */
+  minCount: number;
+  method: 'holm';
+  tests: CalibrationTest[];
 }
 
 export interface CalibrationFlags {
@@ -160,14 +205,15 @@ export interface CalibrationFlags {
   /** How many samples meet the criterion before capping. */
   samplesTotal: number;
   /**
-   * Equal-width bins where confidence − accuracy > binGapMargin and the accuracy's Wilson
-   * interval lies below the mean confidence.
+   * Equal-width bins with at least MIN_TEST_COUNT samples where confidence − accuracy >
+   * binGapMargin and the bin's calibration test is significant after the Holm correction over
+   * the family (see calibration-tests.ts). Audits saved before it used the Wilson interval alone.
    */
   bins: FlaggedBin[];
   /**
-   * Classes whose classwise-ECE term is at least classGapRatio times the average term and at
-   * least binGapMargin / K (a term is roughly the class's share, about 1/K, times its gap).
-   * Most standing-out first.
+   * Classes whose predictions (at least MIN_TEST_COUNT) are overconfident by more than
+   * binGapMargin and significantly so after the Holm correction; most overconfident first.
+   * Audits saved before it flagged classwise-ECE terms of at least classGapRatio × the average.
    */
   classes: FlaggedClass[];
 }
@@ -178,6 +224,16 @@ export type VerdictKind = 'overconfident' | 'underconfident' | 'well-calibrated'
 export interface Verdict {
   kind: VerdictKind;
   text: string;
+  /**
+   * Cautions about sample sizes (small test set, classes with no or few samples), naming the
+   * classes; absent in audits saved before them.
+   */
+  notes?: string[];
+}
+
+/** The equal-width bin whose |confidence − accuracy| is the MCE. */
+export interface MceBin extends ReliabilityBin {
+  binIndex: number;
 }
 
 /** Everything the audit computes; plain JSON (no typed arrays). Fractions are in [0, 1], not percent. */
@@ -214,6 +270,25 @@ export interface CalibrationReport {
   };
   flags: CalibrationFlags;
   verdict: Verdict;
+  /**
+   * Every calibration test behind the flags and the verdict, Holm-corrected together
+   * (calibration-tests.ts).
+   */
+  tests: CalibrationTestFamily;
+  /**
+   * The bin that sets the MCE, with its count and its own Wilson interval (null without
+   * samples). The MCE has no bootstrap interval (its ci95 is [NaN, NaN]): resampling a small
+   * bin that is all wrong keeps it all wrong, so such an interval looks tight and means nothing.
+   */
+  mceBin: MceBin | null;
+  /**
+   * Binned ECEs corrected for their upward bias (ece-bias.ts): Kumar et al.'s debiased ECE and
+   * the basic-bootstrap interval, which covers the true value where the percentile interval of
+   * the plug-in value may not.
+   */
+  debiased: Partial<Record<'ece' | 'adaptiveEce' | 'classwiseEce', MetricEstimate>>;
+  /** Sample-size cautions (sample-size.ts). */
+  sampleSize: SampleSizeCaution;
   /** The smooth-ECE bandwidth σ* (fixed point smECE_σ = σ). */
   smoothEceBandwidth: number;
   sampleCount: number;

@@ -1,4 +1,5 @@
-import type { CalibrationReport } from '../core/types';
+import { sampleSizeNotes } from '../core/sample-size';
+import type { CalibrationReport, Verdict } from '../core/types';
 import type {
   AuditDocument,
   DatasetSummary,
@@ -19,6 +20,7 @@ export function toAuditDocument(
     schema: 'calibration-audit/audit',
     schemaVersion: 1,
     ...report,
+    verdict: namedVerdict(report, name),
     perClass: report.perClass.map((stats) => ({ ...stats, className: name(stats.classIndex) })),
     flags: {
       ...report.flags,
@@ -36,6 +38,13 @@ export function toAuditDocument(
     dataset: source.dataset,
     skipped: source.dataset.skipped,
   };
+}
+
+/** The verdict with its sample-size notes naming the classes. */
+function namedVerdict(report: CalibrationReport, name: (k: number) => string): Verdict {
+  const notes = sampleSizeNotes(report.sampleSize, name);
+  const { notes: _unnamed, ...verdict } = report.verdict;
+  return notes.length > 0 ? { ...verdict, notes } : verdict;
 }
 
 /** JSON with NaN and infinities written as null (JSON has no NaN). */

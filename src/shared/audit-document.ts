@@ -152,8 +152,23 @@ export interface NamedPerClassStats extends PerClassStats {
  */
 export interface AuditDocument extends Omit<
   CalibrationReport,
-  'flags' | 'perClass' | 'corp' | 'referenceMetrics'
+  | 'flags'
+  | 'perClass'
+  | 'corp'
+  | 'referenceMetrics'
+  | 'tests'
+  | 'mceBin'
+  | 'debiased'
+  | 'sampleSize'
 > {
+  /** The Holm-corrected calibration tests; absent in audits saved before them. */
+  tests?: CalibrationReport['tests'];
+  /** The bin that sets the MCE; absent in audits saved before it. */
+  mceBin?: CalibrationReport['mceBin'];
+  /** Bias-corrected binned ECEs; absent in audits saved before them. */
+  debiased?: CalibrationReport['debiased'];
+  /** Sample-size cautions; absent in audits saved before them. */
+  sampleSize?: CalibrationReport['sampleSize'];
   /** CORP diagram and decomposition; absent in audits saved before it existed. */
   corp?: CalibrationReport['corp'];
   /** The reference libraries' values; absent in audits saved before they were added. */

@@ -307,6 +307,8 @@ export interface ArmComparison {
   deltas: Partial<Record<ComparedArmName, Record<MetricName, MetricEstimate>>>;
   best?: { nll: BestArm; ece: BestArm };
   smoothingEffect?: Record<MetricName, MetricEstimate> | null;
+  /** The sizes of the parts the maps were fitted on and the arms scored on. */
+  split: { calibration: { size: number }; evaluation: { size: number } };
 }
 
 /** The arms of a post-hoc comparison: the original and every calibrator that applies. */

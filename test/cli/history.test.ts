@@ -139,7 +139,8 @@ describe('calibration-audit history', () => {
     const outcome = await cli('history', 'compare', '1', '2', '--json', file, '--db', db);
     expect(outcome.code, outcome.stderr).toBe(0);
     expect(outcome.stdout).toMatch(/^A {2}#1 first run/);
-    expect(outcome.stdout).toMatch(/ECE\s+\+0\.00%\s+\+0\.00% – \+0\.00%/);
+    // A difference of exactly 0 carries no sign (never "+0.00%" or "±0.00%").
+    expect(outcome.stdout).toMatch(/ECE\s+0\.00%\s+0\.00% to 0\.00%/);
     const comparison = JSON.parse(await readFile(file, 'utf8')) as {
       sampleCount: number;
       deltas: Record<string, { value: number; ci95: [number, number] }>;

@@ -34,8 +34,14 @@ describe('calibration-audit demo', () => {
     expect(demo.stdout.trim().split('\n').pop()).toBe(document.verdict.text);
   });
 
-  it('writes every metric with a 95% interval around its value', () => {
+  it('writes every metric with a 95% interval around its value (the MCE with its bin)', () => {
+    // The MCE has no bootstrap interval (NaN, written as null): its bin and that bin's own
+    // Wilson interval stand in for it.
+    expect(document.metrics.mce.ci95).toEqual([null, null]);
+    expect(Math.abs(document.mceBin!.gap!)).toBeCloseTo(document.metrics.mce.value, 12);
+    expect(document.mceBin!.accuracyInterval).toHaveLength(2);
     for (const name of METRIC_NAMES) {
+      if (name === 'mce') continue;
       const metric = document.metrics[name];
       expect(metric.value, name).toEqual(expect.any(Number));
       expect(metric.ci95[0], name).toBeLessThanOrEqual(metric.value + 1e-12);

@@ -66,7 +66,7 @@ describe('calibration-audit audit --scores', () => {
 
   it('says in the summary and the document that the source is a score file', () => {
     expect(again.stdout).toMatch(
-      /^Scores\s+.*predictions\.csv \(csv, 10000 samples, 10 classes, probabilities; no model\)/m,
+      /^Scores\s+.*predictions\.csv \(csv, 10,000 samples, 10 classes, probabilities; no model\)/m,
     );
     expect(again.stdout).toMatch(/Columns\s+label label; scores p_0\.\.p_9/);
     expect(readBack.model).toBeNull();

@@ -1,5 +1,6 @@
+import type { PerClassStats } from '../../src/core/types';
 import { describe, expect, it } from 'vitest';
-import { confusionMatrix, perClassStats } from '../../src/core/per-class';
+import { confusionMatrix, perClassStats, perClassSummary } from '../../src/core/per-class';
 
 describe('per-class statistics', () => {
   // Labels 0, 0, 1, 2; predictions 0, 1, 1, 1; confidences 0.9, 0.6, 0.8, 0.7.
@@ -39,5 +40,72 @@ describe('per-class statistics', () => {
       averageConfidence: null,
       overconfidenceGap: null,
     });
+  });
+});
+
+describe('perClassSummary', () => {
+  const stats = (
+    rows: [count: number, accuracy: number | null, gap: number | null][],
+  ): PerClassStats[] =>
+    rows.map(([count, accuracy, gap], classIndex) => ({
+      classIndex,
+      count,
+      predictedCount: count,
+      accuracy,
+      averageConfidence: accuracy === null || gap === null ? null : accuracy + gap,
+      classwiseEce: 0.01,
+      overconfidenceGap: gap,
+    }));
+  const name = (k: number) => ['cat', 'dog', 'fox'][k];
+
+  it('never says no class stands out beside a large gap: it names it and says why', () => {
+    const text = perClassSummary(
+      stats([
+        [500, 0.9, 0.01],
+        [12, 0.417, 0.345],
+        [500, 0.95, 0],
+      ]),
+      [],
+      name,
+    );
+    expect(text).toBe(
+      'no class flagged (no class’s predictions significantly overconfident after correction); ' +
+        'largest gap dog +34.5 pts (41.7% recall on 12 samples), not flagged: its predictions are ' +
+        'not significantly overconfident after the correction',
+    );
+  });
+
+  it('names the flagged classes and says when small classes cannot be judged', () => {
+    const flagged = [
+      {
+        classIndex: 2,
+        classwiseEce: 0.02,
+        ratio: 2,
+        overconfidenceGap: 0.05,
+        predicted: { count: 300, accuracy: 0.8, confidence: 0.9, gap: 0.1 },
+      },
+    ];
+    expect(
+      perClassSummary(
+        stats([
+          [500, 0.9, 0],
+          [500, 0.9, 0],
+          [500, 0.85, 0.05],
+        ]),
+        flagged,
+        name,
+      ),
+    ).toBe('1 class flagged: predictions significantly overconfident after correction (fox)');
+    expect(
+      perClassSummary(
+        stats([
+          [500, 0.9, 0],
+          [5, 0.8, 0.05],
+          [0, null, null],
+        ]),
+        [],
+        name,
+      ),
+    ).toBe('no class flagged; classes under 10 samples cannot be judged');
   });
 });

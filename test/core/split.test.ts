@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { stratifiedSplit } from '../../src/core/split';
+import { Rng } from '../../src/core/random';
+import { stratifiedSplit, stratifiedSplitSizes } from '../../src/core/split';
 
 describe('stratifiedSplit', () => {
   // 3 classes of 100, 50 and 7 samples, interleaved.
@@ -44,5 +45,36 @@ describe('stratifiedSplit', () => {
     expect(() => stratifiedSplit(labels, { finetune: 0, calibration: 0, evaluation: 0 })).toThrow(
       RangeError,
     );
+  });
+});
+
+describe('stratifiedSplitSizes', () => {
+  it('gives exactly the sizes stratifiedSplit makes, for any seed', () => {
+    const rng = new Rng(5);
+    for (let trial = 0; trial < 20; trial++) {
+      const K = 1 + rng.nextInt(12);
+      const labels = Int32Array.from({ length: 20 + rng.nextInt(300) }, () => rng.nextInt(K));
+      const counts = new Array<number>(K).fill(0);
+      for (const y of labels) counts[y]++;
+      const fractions = { finetune: 0.5, calibration: 0.25, evaluation: 0.25 };
+      const split = stratifiedSplit(labels, fractions, trial);
+      expect(stratifiedSplitSizes(counts, fractions)).toEqual({
+        finetune: split.finetune.length,
+        calibration: split.calibration.length,
+        evaluation: split.evaluation.length,
+      });
+    }
+  });
+
+  it('is not the naive rounding of the total (the preview once said 57/29/28, the run 56/29/29)', () => {
+    // 15 classes of 7 (quotas 3.5/1.75/1.75: 3/2/2) and one of 9 (4.5/2.25/2.25: 5/2/2).
+    const counts = [...Array(15).fill(7), 9];
+    const sizes = stratifiedSplitSizes(counts, {
+      finetune: 0.5,
+      calibration: 0.25,
+      evaluation: 0.25,
+    });
+    expect(sizes.finetune + sizes.calibration + sizes.evaluation).toBe(114);
+    expect(sizes).toEqual({ finetune: 50, calibration: 32, evaluation: 32 });
   });
 });

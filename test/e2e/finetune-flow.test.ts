@@ -81,7 +81,8 @@ describe('fine-tuning in Chromium', () => {
       }
       expect(await page.getByTestId('arm-row-platt').count()).toBe(0);
       expect(await page.getByTestId('best-arms').textContent()).toMatch(
-        /^Best on NLL: .+; best on ECE: .+\.$/,
+        // Every ranking with the paired interval of the lead ("no clear difference" when it has 0).
+        /^Lowest NLL: .+ \(lead [−+]?[\d.]+, 95% CI .+ to .+\); lowest ECE: .+ \(lead [−+]?[\d.]+ pts, 95% CI .+ pts\)\.$/,
       );
       expect(await page.getByTestId('trade-offs').textContent()).toMatch(/\w+/);
       expect(

@@ -276,6 +276,15 @@ export async function runFinetune(
       predictions(chosen.evaluation),
       auditOptions,
     );
+    // The paired difference behind "temperature scaling vs label smoothing" (trade-offs.ts).
+    const temperatureInput = inputs.temperature;
+    const temperatureMinusSmoothed = temperatureInput
+      ? pairedBootstrapDeltas(
+          predictions(chosen.evaluation),
+          predictions(temperatureInput.scores),
+          auditOptions,
+        )
+      : undefined;
     const sweep: SweepEntry[] | null =
       settings.alphas.length > 1
         ? candidates.map((run) => ({
@@ -306,6 +315,8 @@ export async function runFinetune(
       sweep,
       bootstrapResamples: settings.bootstrapResamples,
       best,
+      temperatureMinusSmoothed,
+      partSizes: { calibration: split.calibration.length, evaluation: split.evaluation.length },
     });
 
     const classNames = info.classNames ?? Array.from({ length: K }, (_, k) => String(k));

@@ -1,3 +1,10 @@
+import {
+  pluralCount,
+  signed as signedNumber,
+  signedInterval,
+  signedPoints,
+} from '../../core/number-format';
+import { SMALL_SAMPLE, smallSampleNote } from '../../core/sample-size';
 import type { MetricEstimate, MetricName } from '../../core/types';
 import {
   armNamesOf,
@@ -22,6 +29,14 @@ export interface TradeOffInputs {
   sweep: SweepEntry[] | null;
   /** 0 means the deltas have no intervals: changes are then not tested against noise. */
   bootstrapResamples: number;
+  /**
+   * Temperature scaling minus label smoothing on the evaluation part, with paired-bootstrap
+   * intervals: what any "one beat the other" statement rests on. Absent: the ranking is given
+   * as point estimates and said to be untested.
+   */
+  temperatureMinusSmoothed?: Record<MetricName, MetricEstimate>;
+  /** Sizes of the calibration and evaluation parts: small ones get a caution. */
+  partSizes?: { calibration: number; evaluation: number };
 }
 
 type Kind = 'points' | 'decimal';
@@ -59,6 +74,12 @@ export function describeTradeOffs(inputs: TradeOffInputs): string[] {
   };
   const smoothingEffect = untested(inputs.smoothingEffect);
   const lines: string[] = [];
+  const evaluated = inputs.partSizes?.evaluation;
+  if (evaluated !== undefined && smallSampleNote(evaluated)) {
+    lines.push(
+      `Caution: the evaluation part has only ${pluralCount(evaluated, 'sample')} (under ${SMALL_SAMPLE}); every change below is uncertain, read the intervals.`,
+    );
+  }
   const smoothed = `Label smoothing (α = ${alpha})`;
   const original = arms.original.metrics;
   const after = arms.smoothed.metrics;
@@ -76,7 +97,9 @@ export function describeTradeOffs(inputs: TradeOffInputs): string[] {
   const control = deltas.control.ece;
   const effect = smoothingEffect.ece;
   lines.push(
-    `Fine-tuning alone (α = 0, same budget) changed ECE by ${signed(control, 'points')} ${interval(control, 'points')}; ` +
+    (hasInterval(control) && includesZero(control)
+      ? `Fine-tuning alone (α = 0, same budget): no clear change in ECE (${signed(control, 'points')}, ${interval(control, 'points').slice(1, -1)}); `
+      : `Fine-tuning alone (α = 0, same budget) changed ECE by ${signed(control, 'points')} ${interval(control, 'points')}; `) +
       `smoothing's own effect (smoothed minus control) is ${signed(effect, 'points')} ${interval(effect, 'points')}` +
       (!hasInterval(effect)
         ? ': without bootstrap resamples this is not tested against noise.'
@@ -100,7 +123,8 @@ export function describeTradeOffs(inputs: TradeOffInputs): string[] {
 
   const temperature = arms.temperature;
   const t = temperature.temperature ?? 1;
-  const tName = `Temperature scaling (T = ${t.toFixed(3)}, fitted on the calibration part)`;
+  const fittedOn = smallSampleNote(inputs.partSizes?.calibration ?? Infinity);
+  const tName = `Temperature scaling (T = ${t.toFixed(3)}, fitted on the calibration part${fittedOn ? ` ${fittedOn}` : ''})`;
   lines.push(
     change(
       tName,
@@ -115,11 +139,7 @@ export function describeTradeOffs(inputs: TradeOffInputs): string[] {
   const tEce = temperature.metrics.ece.value;
   const sEce = after.ece.value;
   if (Number.isFinite(tEce) && Number.isFinite(sEce)) {
-    lines.push(
-      tEce <= sEce
-        ? `Temperature scaling reached a lower ECE (${pct(tEce)}) than label smoothing (${pct(sEce)}) without retraining (point estimates).`
-        : `Label smoothing reached a lower ECE (${pct(sEce)}) than temperature scaling (${pct(tEce)}) (point estimates).`,
-    );
+    lines.push(comparisonStatement(tEce, sEce, inputs));
   }
 
   // The other post-hoc calibrators: ECE, and accuracy when the map changed predictions.
@@ -211,8 +231,10 @@ export function bestStatement(
     const head = `best on ${name}: ${arm.label} (${format(arm.metrics[b.metric].value)})`;
     if (!b.runnerUp || !b.lead) return head;
     const runner = arms[b.runnerUp]!.label;
-    const lead = `ahead of ${runner} by ${signed(b.lead, kind).replace(/^\+/, '')} (${hasInterval(b.lead) ? `95% CI ${range(b.lead, kind)}` : 'no interval'})`;
-    return `${head}, ${lead}: ${b.clear ? 'a clear lead' : 'no clear difference'}`;
+    const detail = `${signed(b.lead, kind)}, ${hasInterval(b.lead) ? `95% CI ${range(b.lead, kind)}` : 'no interval'}`;
+    return b.clear
+      ? `${head}, ahead of ${runner} (${detail}): a clear lead`
+      : `${head}, but no clear difference from ${runner} (${detail})`;
   };
   return `${capital(part(best.nll))}; ${part(best.ece)}.`;
 }
@@ -221,7 +243,10 @@ function capital(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-/** "X lowered ECE from a to b (d, 95% CI lo to hi)." with a note when the interval includes 0. */
+/**
+ * "X lowered ECE from a to b (d, 95% CI lo to hi)." when the paired interval excludes 0, and
+ * "X: no clear change in ECE (a → b, d, 95% CI lo to hi)." when it includes 0.
+ */
 function change(
   who: string,
   metric: MetricName,
@@ -233,16 +258,32 @@ function change(
   const format = kind === 'points' ? pct : (x: number) => x.toFixed(4);
   if (!Number.isFinite(delta.value)) return `${who}: ${name} is undefined here.`;
   const ci = hasInterval(delta) ? `95% CI ${range(delta, kind)}` : 'no interval';
-  const base =
-    delta.value === 0
-      ? `${who} left ${name} unchanged at ${format(before)} (${ci})`
-      : `${who} ${delta.value < 0 ? 'lowered' : 'raised'} ${name} from ${format(before)} to ${format(afterValue)} (${signed(delta, kind)}, ${ci})`;
-  if (!hasInterval(delta) && delta.value !== 0) {
-    return `${base}; without bootstrap resamples this is not tested against noise.`;
+  if (delta.value === 0) return `${who} left ${name} unchanged at ${format(before)} (${ci}).`;
+  if (hasInterval(delta) && includesZero(delta)) {
+    return `${who}: no clear change in ${name} (${format(before)} → ${format(afterValue)}, ${signed(delta, kind)}, ${ci}).`;
   }
-  return includesZero(delta) && delta.value !== 0
-    ? `${base}; the interval includes 0, so the change may be noise.`
-    : `${base}.`;
+  const base = `${who} ${delta.value < 0 ? 'lowered' : 'raised'} ${name} from ${format(before)} to ${format(afterValue)} (${signed(delta, kind)}, ${ci})`;
+  return hasInterval(delta)
+    ? `${base}.`
+    : `${base}; without bootstrap resamples this is not tested against noise.`;
+}
+
+/**
+ * Temperature scaling against label smoothing on ECE, with the paired interval of their
+ * difference: "no clear difference" when it includes 0.
+ */
+function comparisonStatement(tEce: number, sEce: number, inputs: TradeOffInputs): string {
+  const diff = inputs.bootstrapResamples > 0 ? inputs.temperatureMinusSmoothed?.ece : undefined;
+  const values = `temperature scaling ${pct(tEce)}, label smoothing ${pct(sEce)}`;
+  if (!diff || !hasInterval(diff)) {
+    const lower = tEce <= sEce ? 'Temperature scaling' : 'Label smoothing';
+    return `${lower} had the lower ECE (${values}; point estimates, no paired interval, so this ranking is not tested against noise).`;
+  }
+  const ci = `difference ${signed(diff, 'points')}, 95% CI ${range(diff, 'points')}`;
+  if (includesZero(diff)) return `ECE: no clear difference between them (${values}; ${ci}).`;
+  return diff.value < 0
+    ? `Temperature scaling reached a lower ECE than label smoothing without retraining (${values}; ${ci}).`
+    : `Label smoothing reached a lower ECE than temperature scaling (${values}; ${ci}).`;
 }
 
 /** The misclassification-detection trade-off: AUROC down or AURC up is said plainly. */
@@ -301,19 +342,12 @@ function includesZero(delta: MetricEstimate): boolean {
 }
 
 function signed(delta: MetricEstimate, kind: Kind): string {
-  const v = delta.value;
-  if (!Number.isFinite(v)) return 'n/a';
-  const sign = v > 0 ? '+' : v < 0 ? '-' : '';
-  return kind === 'points'
-    ? `${sign}${(Math.abs(v) * 100).toFixed(2)} points`
-    : `${sign}${Math.abs(v).toFixed(4)}`;
+  return kind === 'points' ? signedPoints(delta.value) : signedNumber(delta.value, 4);
 }
 
 function range(delta: MetricEstimate, kind: Kind): string {
   const [lo, hi] = delta.ci95;
-  const f = (x: number) =>
-    !Number.isFinite(x) ? 'n/a' : kind === 'points' ? (x * 100).toFixed(2) : x.toFixed(4);
-  return `${f(lo)} to ${f(hi)}${kind === 'points' ? ' points' : ''}`;
+  return kind === 'points' ? signedInterval(lo, hi, 2, 100, 'points') : signedInterval(lo, hi, 4);
 }
 
 function interval(delta: MetricEstimate, kind: Kind): string {

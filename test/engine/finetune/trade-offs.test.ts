@@ -73,11 +73,11 @@ describe('describeTradeOffs', () => {
     const tradeOff = lines.find((line) => line.startsWith('Trade-off:'));
     expect(tradeOff).toMatch(/Label smoothing \(α = 0\.1\) made confidence WORSE/);
     expect(tradeOff).toMatch(
-      /misclassification AUROC 0\.9000 → 0\.8700 \(-0\.0300, 95% CI -0\.0500 to -0\.0100\)/,
+      /misclassification AUROC 0\.9000 → 0\.8700 \(−0\.0300, 95% CI −0\.0500 to −0\.0100\)/,
     );
     expect(tradeOff).toMatch(/AURC 0\.0200 → 0\.0250 \(\+0\.0050/);
     expect(lines).toContain(
-      'Label smoothing (α = 0.1) lowered ECE from 5.00% to 2.00% (-3.00 points, 95% CI -4.00 to -2.00 points).',
+      'Label smoothing (α = 0.1) lowered ECE from 5.00% to 2.00% (−3.00 points, 95% CI −4.00 to −2.00 points).',
     );
     expect(lines.some((line) => /smoothing itself lowered ECE/.test(line))).toBe(true);
     expect(lines.some((line) => /log\(\(1 − α \+ α\/K\)\/\(α\/K\)\) = 4\.51/.test(line))).toBe(
@@ -95,9 +95,44 @@ describe('describeTradeOffs', () => {
     );
     expect(lines.some((line) => line.startsWith('Trade-off:'))).toBe(false);
     expect(lines.some((line) => /within noise/.test(line))).toBe(true);
-    expect(lines.find((line) => line.includes('lowered ECE from 5.00%'))).toMatch(
-      /the interval includes 0, so the change may be noise/,
+    expect(lines).toContain(
+      'Label smoothing (α = 0.1): no clear change in ECE (5.00% → 2.00%, −3.00 points, 95% CI −5.00 to +1.00 points).',
     );
+    // The control's ECE change (−0.5 points, −1.0 to +0.2) is no clear change either.
+    expect(
+      lines.some((line) =>
+        line.startsWith(
+          'Fine-tuning alone (α = 0, same budget): no clear change in ECE (−0.50 points, 95% CI −1.00 to +0.20 points)',
+        ),
+      ),
+    ).toBe(true);
+    expect(lines.some((line) => /WORSE|BETTER|-0\.00|±/.test(line))).toBe(false);
+  });
+
+  it('ranks temperature scaling and smoothing only with the paired interval of their difference', () => {
+    const base = inputs({ ece: [-0.03, -0.04, -0.02] });
+    const untested = describeTradeOffs(base);
+    expect(untested).toContain(
+      'Temperature scaling had the lower ECE (temperature scaling 1.00%, label smoothing 2.00%; point estimates, no paired interval, so this ranking is not tested against noise).',
+    );
+    const close = describeTradeOffs({
+      ...base,
+      temperatureMinusSmoothed: deltas({ ece: [-0.0005, -0.002, 0.001] }),
+    });
+    expect(close).toContain(
+      'ECE: no clear difference between them (temperature scaling 1.00%, label smoothing 2.00%; difference −0.05 points, 95% CI −0.20 to +0.10 points).',
+    );
+    const clear = describeTradeOffs({
+      ...base,
+      temperatureMinusSmoothed: deltas({ ece: [-0.01, -0.015, -0.005] }),
+    });
+    expect(
+      clear.some((line) =>
+        line.startsWith(
+          'Temperature scaling reached a lower ECE than label smoothing without retraining',
+        ),
+      ),
+    ).toBe(true);
   });
 
   it('does not pass [value, value] off as an interval when there were no resamples', () => {
@@ -114,5 +149,20 @@ describe('describeTradeOffs', () => {
     expect(lines.some((line) => line.startsWith('Trade-off:'))).toBe(false);
     expect(lines.some((line) => /95% CI/.test(line))).toBe(false);
     expect(lines.filter((line) => /not tested against noise/.test(line)).length).toBeGreaterThan(2);
+  });
+
+  it('cautions every number of a small evaluation or calibration part', () => {
+    const lines = describeTradeOffs({
+      ...inputs({ ece: [-0.03, -0.04, -0.02] }),
+      partSizes: { calibration: 29, evaluation: 28 },
+    });
+    expect(lines[0]).toBe(
+      'Caution: the evaluation part has only 28 samples (under 200); every change below is uncertain, read the intervals.',
+    );
+    expect(
+      lines.some((line) =>
+        line.includes('(T = 1.500, fitted on the calibration part from only 29 samples)'),
+      ),
+    ).toBe(true);
   });
 });

@@ -1,4 +1,10 @@
-/** Number formatting for the views. null, undefined and NaN (NaN arrives as null in JSON) show as a dash. */
+/**
+ * Number formatting for the views. null, undefined and NaN (NaN arrives as null in JSON) show as
+ * a dash. The same style as the command line's (core/number-format.ts): thousands separators,
+ * a true minus sign, signed differences that never round to a signed zero, plurals, and ranges
+ * that do not repeat an equal end.
+ */
+import { formatPValue, signed, signedInterval } from '../../../core/number-format';
 
 export const DASH = '—';
 
@@ -11,12 +17,27 @@ export function percent(value: number | null | undefined, digits = 1): string {
   return isFiniteNumber(value) ? `${(value * 100).toFixed(digits)}%` : DASH;
 }
 
-/** A signed difference of fractions in percentage points: 0.034 → "+3.4 pts". */
+/**
+ * A signed difference of fractions in percentage points: 0.034 → "+3.4 pts"; 0 → "0.0 pts"; a
+ * nonzero difference gets the digits it needs not to read as zero (0.00004 → "+0.0040 pts").
+ */
 export function points(value: number | null | undefined, digits = 1): string {
   if (!isFiniteNumber(value)) return DASH;
-  const v = value * 100;
-  const sign = v > 0 ? '+' : v < 0 ? '−' : '±';
-  return `${sign}${Math.abs(v).toFixed(digits)} pts`;
+  return `${signed(value * 100, digits)} pts`;
+}
+
+/** A 95% interval in points, one style everywhere: "−1.0 to +1.8 pts". */
+export function pointsInterval(
+  lo: number | null | undefined,
+  hi: number | null | undefined,
+): string {
+  if (!isFiniteNumber(lo) || !isFiniteNumber(hi)) return DASH;
+  return signedInterval(lo, hi, 1, 100, 'pts');
+}
+
+/** A p-value: "p < 0.001", "p = 0.012". */
+export function pValue(value: number | null | undefined): string {
+  return isFiniteNumber(value) ? formatPValue(value) : DASH;
 }
 
 /** A plain decimal: 0.23456 → "0.235". */
@@ -85,9 +106,16 @@ export function dateTime(iso: string | null | undefined): string {
   });
 }
 
-/** A confidence-bin range: [0.9, 0.95) → "0.90–0.95". */
+/** A confidence-bin range: [0.9, 0.95) → "0.90–0.95"; equal ends are written once. */
 export function range(lower: number, upper: number, digits = 2): string {
-  return `${lower.toFixed(digits)}–${upper.toFixed(digits)}`;
+  const a = lower.toFixed(digits);
+  const b = upper.toFixed(digits);
+  return a === b ? a : `${a}–${b}`;
+}
+
+/** A range of counts: "1,000–2,000", or "1,000" when the ends are equal. */
+export function countRange(lower: number, upper: number): string {
+  return lower === upper ? count(lower) : `${count(lower)}–${count(upper)}`;
 }
 
 /** Digits that tell a set of edges apart: 0.9993 and 0.9998 need 4 decimals. */

@@ -7,6 +7,7 @@ import {
   type FinetuneArmName,
   type FinetuneDocument,
 } from '../../../../shared/finetune-document';
+import { signed, signedInterval } from '../../../../core/number-format';
 import { DASH, decimal, isFiniteNumber, percent } from '../../lib/format';
 
 /** The arms in the order every table, legend and chart shows them. */
@@ -165,21 +166,18 @@ export function metricValue(column: MetricColumn, value: number | null | undefin
   return column.kind === 'percent' ? percent(value, column.digits) : decimal(value, column.digits);
 }
 
-/** A signed difference with a true minus sign; percentages in points. */
+/**
+ * A signed difference with a true minus sign; percentages in points. A zero difference has no
+ * sign, and a nonzero one gets the digits it needs not to read as zero ("+0.000040", never
+ * "±0.0000").
+ */
 export function metricDelta(column: MetricColumn, value: number | null | undefined): string {
   if (!isFiniteNumber(value)) return DASH;
-  const scaled = column.kind === 'percent' ? value * 100 : value;
-  const text = Math.abs(scaled).toFixed(column.digits);
-  const zero = Number(text) === 0;
-  const sign = zero ? '±' : scaled > 0 ? '+' : '−';
-  return `${sign}${text}${column.kind === 'percent' ? ' pts' : ''}`;
+  return `${signedBare(column, value)}${column.kind === 'percent' ? ' pts' : ''}`;
 }
 
 function signedBare(column: MetricColumn, value: number): string {
-  const scaled = column.kind === 'percent' ? value * 100 : value;
-  const text = Math.abs(scaled).toFixed(column.digits);
-  if (Number(text) === 0) return text;
-  return `${scaled > 0 ? '+' : '−'}${text}`;
+  return signed(column.kind === 'percent' ? value * 100 : value, column.digits);
 }
 
 /** A value's 95% interval: "1.02% – 1.81%". */
@@ -189,12 +187,24 @@ export function metricInterval(column: MetricColumn, estimate: MetricEstimate | 
   return `${metricValue(column, lo)} – ${metricValue(column, hi)}`;
 }
 
-/** A difference's paired interval: "[−1.56, −0.15]" (points for percentages). */
+/**
+ * A difference's paired interval in the one style used everywhere: "−1.56 to −0.15 pts"
+ * (points for percentages).
+ */
 export function deltaInterval(column: MetricColumn, estimate: MetricEstimate | undefined): string {
   const [lo, hi] = estimate?.ci95 ?? [NaN, NaN];
   if (!isFiniteNumber(lo) || !isFiniteNumber(hi)) return 'no interval';
-  return `[${signedBare(column, lo)}, ${signedBare(column, hi)}]`;
+  const scale = column.kind === 'percent' ? 100 : 1;
+  return signedInterval(lo, hi, column.digits, scale, column.kind === 'percent' ? 'pts' : '');
 }
+
+/** What a difference's interval says, in words: "better", "worse", "no clear change" or ''. */
+export const SIGNIFICANCE_TEXT: Record<Significance, string> = {
+  better: 'better',
+  worse: 'worse',
+  unclear: 'no clear change',
+  none: '',
+};
 
 export type Significance = 'better' | 'worse' | 'unclear' | 'none';
 
@@ -243,9 +253,10 @@ export interface EpochSeries {
   points: [number, number][];
 }
 
-/** 'head', 'all' or 'last:N' as a few words: "head", "all layers", "last N layers". */
+/** 'head', 'all' or 'last:N' as a few words: "head", "all layers", "last layer", "last 3 layers". */
 export function layersLabel(layers: string): string {
   if (layers === 'head') return 'head';
   if (layers === 'all') return 'all layers';
-  return `last ${layers.slice(5)} layers`;
+  const n = Number(layers.slice(5));
+  return n === 1 ? 'last layer' : `last ${layers.slice(5)} layers`;
 }
