@@ -534,11 +534,14 @@ function inputLabel(location: string): string {
 
 /**
  * The name the user gave an input (its file or folder name), or undefined when its label names no
- * file ("3 dropped files", "model upload"): then the model's own name or the file's stands in.
+ * file ("3 dropped files", "model upload") or is TF.js's default file name (`model.json`, shown
+ * as "model"): then the model's own name or the file's stands in.
  */
 export function userName(input: InputRef): string | undefined {
   const label = input.label?.trim();
-  if (!label || /^\d+ dropped files$|^(model|test set) upload$/.test(label)) return undefined;
+  if (!label || /^\d+ dropped files$|^(model|test set) upload$|^model(\.json)?$/i.test(label)) {
+    return undefined;
+  }
   return label;
 }
 

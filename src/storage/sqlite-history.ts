@@ -414,7 +414,8 @@ class SqliteHistory implements History {
       const auditName =
         this.cleanName(name) ??
         (await this.uniqueAuditName(
-          `${names.model} · ${names.testSet} · ${dateTime(document.provenance.createdAt)}`,
+          // A score file is both the "model" and the test set: named once.
+          `${names.model === names.testSet ? names.model : `${names.model} · ${names.testSet}`} · ${dateTime(document.provenance.createdAt)}`,
         ));
       await this.upsertModel(
         { ...sourceRow(document), name: names.model },

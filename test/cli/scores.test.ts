@@ -85,7 +85,7 @@ describe('calibration-audit audit --scores', () => {
     const db = path.join(dir, 'history.sqlite');
     const list = await cli('history', 'list', '--db', db);
     expect(list.code, list.stderr).toBe(0);
-    expect(list.stdout).toContain('predictions.csv on predictions.csv');
+    expect(list.stdout).toMatch(/predictions\.csv · \d{4}-\d{2}-\d{2} \d{2}:\d{2}/);
     const shown = await cli(
       'history',
       'show',

@@ -233,8 +233,13 @@ describe('layouts that fit, 1280 down to 800 px', () => {
     await page.goto(`${e2e.host.url}#/`);
     await page.getByTestId('try-demo').click();
     await page.getByTestId('verdict').waitFor({ timeout: 90_000 });
+    // The audit is saved after its verdict shows; the list may first show what it last read.
+    await page.locator('[data-testid=save-note][data-saved=true]').waitFor({ timeout: 60_000 });
     await page.getByTestId('open-history').click();
     await page.getByTestId('history-table').waitFor();
+    await expect
+      .poll(() => page.getByTestId('history-row').count(), { timeout: 30_000 })
+      .toBeGreaterThanOrEqual(2);
     await page.getByTestId('history-tick').nth(0).check();
     await page.getByTestId('history-tick').nth(1).check();
     await page.getByTestId('compare-selected').click();

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFile, readdir } from 'node:fs/promises';
+import { mkdir, readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { PNG } from 'pngjs';
@@ -19,6 +19,7 @@ let dir: string;
 
 beforeAll(async () => {
   dir = await tempDir('calibration-audit-e2e-report-');
+  await mkdir(PAGES, { recursive: true });
   e2e = await startE2E();
 });
 
@@ -41,7 +42,7 @@ async function exportPdf(page: Page, size: 'A4' | 'Letter', name: string): Promi
   return file;
 }
 
-/** The share of each page's height down to its last non-white row (pages at 30 dpi). */
+/** The share of each page's height down to its last non-white row (pages at 60 dpi). */
 async function filledShares(file: string, name: string): Promise<number[]> {
   const prefix = path.join(PAGES, name);
   execFileSync('pdftoppm', ['-r', '60', '-png', file, prefix]);

@@ -145,6 +145,8 @@ describe('the app service and the history', () => {
   it('names a model dropped as loose files by its own name', () => {
     expect(userName({ path: '/x', label: '3 dropped files' })).toBeUndefined();
     expect(userName({ path: '/x', label: 'model upload' })).toBeUndefined();
+    expect(userName({ path: '/x', label: 'model' })).toBeUndefined();
+    expect(userName({ path: '/x', label: 'model.json' })).toBeUndefined();
     expect(userName({ path: '/x', label: ' tm-my-image-model ' })).toBe('tm-my-image-model');
   });
 

@@ -462,7 +462,7 @@ describe('score-file audits (no model)', () => {
       const [listedB, listedA] = await history.listAudits();
       expect(listedA).toMatchObject({
         id: idA,
-        name: `logits.npz · logits.npz · ${dateTime(a.document.provenance.createdAt)}`,
+        name: `logits.npz · ${dateTime(a.document.provenance.createdAt)}`,
         modelName: 'logits.npz',
         modelFingerprint: a.document.scores?.fingerprint,
       });
