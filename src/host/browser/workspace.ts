@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { InputPurpose, InputRef } from '../../shared/api';
@@ -122,6 +122,10 @@ export class Workspace {
         );
       }
       if (entries.length > 1) {
+        if (purpose === 'model' && label.endsWith('upload')) {
+          const named = await this.nameLooseModel(folder, entries);
+          if (named) return named;
+        }
         return {
           path: folder,
           label: label.endsWith('upload') ? `${entries.length} dropped files` : label,
@@ -142,6 +146,35 @@ export class Workspace {
         ? { path: path.join(folder, only.name), label: only.name }
         : { path: folder, label: label.endsWith('upload') ? only.name : label };
     }
+  }
+
+  /**
+   * A TF.js model dropped as its loose files (model.json and its shards, maybe a test set beside
+   * them, and a metadata.json) has no folder name of its own: the upload folder is named by its id, which the model
+   * would otherwise be called by. The files move into a folder named after the one JSON file
+   * (`model/`), as if that folder had been dropped; null when the drop is not of that shape.
+   */
+  private async nameLooseModel(
+    folder: string,
+    entries: { name: string; isFile(): boolean }[],
+  ): Promise<InputRef | null> {
+    // Teachable Machine's metadata.json sits beside the model's own JSON file.
+    const json = entries.filter(
+      (entry) => /\.json$/i.test(entry.name) && entry.name.toLowerCase() !== 'metadata.json',
+    );
+    if (json.length !== 1 || !entries.every((entry) => entry.isFile())) return null;
+    const stem = path.parse(json[0].name).name;
+    if (!/^[\w. -]{1,64}$/.test(stem) || entries.some((entry) => entry.name === stem)) return null;
+    const named = path.join(folder, stem);
+    await mkdir(named);
+    await Promise.all(
+      entries.map((entry) => rename(path.join(folder, entry.name), path.join(named, entry.name))),
+    );
+    return {
+      path: named,
+      label: `${entries.length} dropped files`,
+      items: entries.map((entry) => path.join(named, entry.name)).sort(),
+    };
   }
 
   /** Rewrites workspace paths in a message as the names the user dropped (`model/model.json`). */

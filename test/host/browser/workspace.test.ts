@@ -41,4 +41,31 @@ describe('Workspace', () => {
     // Once no longer in use, it goes too (it is no longer among the newest).
     expect(await workspace.prune([])).toEqual(['prune0000001']);
   });
+
+  it('names a TF.js model dropped as loose files by its JSON file, not by the upload id', async () => {
+    for (const name of ['model.json', 'metadata.json', 'group1-shard1of1.bin', 'test.csv']) {
+      const file = await workspace.fileFor('loose0000001', name);
+      workspace.take('loose0000001', name, 2);
+      await writeFile(file, '{}');
+    }
+    const model = await workspace.finish('loose0000001', 'model');
+    expect(path.basename(model.path)).toBe('model');
+    expect(model.label).toBe('4 dropped files');
+    expect(model.items?.map((item) => path.relative(model.path, item))).toEqual([
+      'group1-shard1of1.bin',
+      'metadata.json',
+      'model.json',
+      'test.csv',
+    ]);
+    expect(model.items?.every((item) => existsSync(item))).toBe(true);
+    // Loose files with no single JSON file among them stay where they were received.
+    for (const name of ['a.csv', 'b.csv']) {
+      const file = await workspace.fileFor('loose0000002', name);
+      workspace.take('loose0000002', name, 2);
+      await writeFile(file, 'x,y');
+    }
+    const two = await workspace.finish('loose0000002', 'model');
+    expect(path.basename(two.path)).toBe('loose0000002');
+    expect(two.label).toBe('2 dropped files');
+  });
 });
