@@ -356,29 +356,14 @@ export function fullMapNll(
   const n = labels.length;
   const bias = K * K;
   gradient.fill(0);
-  const z = new Float64Array(K);
+  const p = new Float64Array(K);
   const x = new Float64Array(K);
   let nll = 0;
   for (let i = 0; i < n; i++) {
-    const xo = i * K;
-    for (let d = 0; d < K; d++) x[d] = features[xo + d];
-    let max = -Infinity;
-    for (let k = 0; k < K; k++) {
-      let v = theta[bias + k];
-      const row = k * K;
-      for (let d = 0; d < K; d++) v += theta[row + d] * x[d];
-      z[k] = v;
-      if (v > max) max = v;
-    }
-    let sum = 0;
-    for (let k = 0; k < K; k++) {
-      z[k] = Math.exp(z[k] - max);
-      sum += z[k];
-    }
     const y = labels[i];
-    nll += max + Math.log(sum) - (Math.log(z[y]) + max);
+    nll += fullMapRow(K, theta, features, i, y, x, p);
     for (let k = 0; k < K; k++) {
-      const g = z[k] / sum - (k === y ? 1 : 0);
+      const g = p[k] - (k === y ? 1 : 0);
       if (g === 0) continue;
       const row = k * K;
       for (let d = 0; d < K; d++) gradient[row + d] += g * x[d];
@@ -387,6 +372,40 @@ export function fullMapNll(
   }
   for (let j = 0; j < gradient.length; j++) gradient[j] /= n;
   return nll / n;
+}
+
+/**
+ * One sample under a full map: copies its K features into `x[0..K)`, writes softmax(W x + b) into
+ * `p` and returns −log p[y].
+ */
+function fullMapRow(
+  K: number,
+  theta: Float64Array,
+  features: ArrayLike<number>,
+  i: number,
+  y: number,
+  x: Float64Array,
+  p: Float64Array,
+): number {
+  const bias = K * K;
+  const xo = i * K;
+  for (let d = 0; d < K; d++) x[d] = features[xo + d];
+  let max = -Infinity;
+  for (let k = 0; k < K; k++) {
+    let v = theta[bias + k];
+    const row = k * K;
+    for (let d = 0; d < K; d++) v += theta[row + d] * x[d];
+    p[k] = v;
+    if (v > max) max = v;
+  }
+  let sum = 0;
+  for (let k = 0; k < K; k++) {
+    p[k] = Math.exp(p[k] - max);
+    sum += p[k];
+  }
+  const nll = Math.log(sum) - Math.log(p[y]);
+  for (let k = 0; k < K; k++) p[k] /= sum;
+  return nll;
 }
 
 /**
@@ -416,29 +435,13 @@ export function fullMapNllWithHessian(
   const acc = new Float64Array(K * K * block);
   const outer = new Float64Array(block);
   const x = new Float64Array(D1);
+  x[K] = 1;
   const p = new Float64Array(K);
   gradient.fill(0);
   let nll = 0;
   for (let i = 0; i < n; i++) {
-    const xo = i * K;
-    for (let d = 0; d < K; d++) x[d] = features[xo + d];
-    x[K] = 1;
-    let max = -Infinity;
-    for (let k = 0; k < K; k++) {
-      let v = theta[bias + k];
-      const row = k * K;
-      for (let d = 0; d < K; d++) v += theta[row + d] * x[d];
-      p[k] = v;
-      if (v > max) max = v;
-    }
-    let sum = 0;
-    for (let k = 0; k < K; k++) {
-      p[k] = Math.exp(p[k] - max);
-      sum += p[k];
-    }
     const y = labels[i];
-    nll += Math.log(sum) - Math.log(p[y]);
-    for (let k = 0; k < K; k++) p[k] /= sum;
+    nll += fullMapRow(K, theta, features, i, y, x, p);
     for (let k = 0; k < K; k++) {
       const g = p[k] - (k === y ? 1 : 0);
       const row = k * K;
